@@ -1,0 +1,135 @@
+"""Reference numbers from the three papers, each with where it is printed.
+
+Notebooks compare their measurements with these figures by key (``papers.get("alexnet.params")``)
+instead of typing numbers into prose, so every figure shown has one source.
+
+- AlexNet: A. Krizhevsky, I. Sutskever, G. E. Hinton, "ImageNet Classification with Deep
+  Convolutional Neural Networks", NIPS 2012.
+- GoogLeNet: C. Szegedy et al., "Going Deeper with Convolutions", arXiv:1409.4842, 2014
+  (CVPR 2015).
+- ResNet: K. He, X. Zhang, S. Ren, J. Sun, "Deep Residual Learning for Image Recognition",
+  arXiv:1512.03385, 2015 (CVPR 2016).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tables import Table
+
+PAPERS = {
+    "alexnet": "Krizhevsky, Sutskever & Hinton (2012), ImageNet Classification with Deep "
+               "Convolutional Neural Networks",
+    "googlenet": "Szegedy et al. (2014), Going Deeper with Convolutions",
+    "resnet": "He, Zhang, Ren & Sun (2015), Deep Residual Learning for Image Recognition",
+    "other": "datasets' own papers",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as a paper prints it."""
+
+    value: float
+    unit: str
+    paper: str
+    where: str
+    what: str
+
+    def __str__(self):
+        return f"{self.value:,g} {self.unit}".strip() + f" ({self.paper}, {self.where})"
+
+
+FIGURES = {f"{f.paper}.{key}": f for key, f in {
+    # AlexNet
+    "imagenet_images": Figure(15e6, "images", "alexnet", "Section 2",
+                              "labelled high-resolution images in ImageNet"),
+    "imagenet_categories": Figure(22_000, "categories", "alexnet", "Section 2",
+                                  "categories in ImageNet (roughly)"),
+    "ilsvrc_train": Figure(1.2e6, "images", "alexnet", "Section 2",
+                           "ILSVRC training images (roughly)"),
+    "ilsvrc_val": Figure(50_000, "images", "alexnet", "Section 2", "ILSVRC validation images"),
+    "ilsvrc_test": Figure(150_000, "images", "alexnet", "Section 2", "ILSVRC test images"),
+    "ilsvrc_classes": Figure(1000, "classes", "alexnet", "Section 2", "ILSVRC classes"),
+    "resize": Figure(256, "pixels", "alexnet", "Section 2",
+                     "images rescaled so the shorter side is 256, then centre-cropped to 256x256"),
+    "input_side": Figure(224, "pixels", "alexnet", "Section 3.5",
+                         "side of the network's input (227 makes the arithmetic of conv1 work)"),
+    "conv1_filters": Figure(96, "kernels", "alexnet", "Section 3.5",
+                            "conv1 kernels, 11x11x3, stride 4"),
+    "params": Figure(60e6, "parameters", "alexnet", "Section 1", "parameters of the network"),
+    "neurons": Figure(650_000, "neurons", "alexnet", "Section 1", "neurons of the network"),
+    "relu_speedup": Figure(6, "times", "alexnet", "Section 3.1, Figure 1",
+                           "ReLU reaches 25% CIFAR-10 training error this many times faster "
+                           "than tanh (four-layer CNN)"),
+    "relu_target": Figure(0.25, "training error", "alexnet", "Figure 1",
+                          "training-error target of the ReLU/tanh comparison"),
+    "lrn_k": Figure(2, "", "alexnet", "Section 3.3", "LRN constant k"),
+    "lrn_n": Figure(5, "channels", "alexnet", "Section 3.3", "LRN window n"),
+    "lrn_alpha": Figure(1e-4, "", "alexnet", "Section 3.3", "LRN alpha (sum not divided by n)"),
+    "lrn_beta": Figure(0.75, "", "alexnet", "Section 3.3", "LRN beta"),
+    "lrn_gain_top1": Figure(1.4, "points", "alexnet", "Section 3.3", "top-1 error saved by LRN"),
+    "lrn_gain_top5": Figure(1.2, "points", "alexnet", "Section 3.3", "top-5 error saved by LRN"),
+    "lrn_cifar_without": Figure(0.13, "test error", "alexnet", "Section 3.3",
+                                "four-layer CIFAR-10 CNN without LRN"),
+    "lrn_cifar_with": Figure(0.11, "test error", "alexnet", "Section 3.3",
+                             "the same CNN with LRN"),
+    "overlap_gain_top1": Figure(0.4, "points", "alexnet", "Section 3.4",
+                                "top-1 error saved by overlapping pooling"),
+    "overlap_gain_top5": Figure(0.3, "points", "alexnet", "Section 3.4",
+                                "top-5 error saved by overlapping pooling"),
+    "dropout_p": Figure(0.5, "", "alexnet", "Section 4.2", "dropout probability"),
+    "pca_sigma": Figure(0.1, "", "alexnet", "Section 4.1", "std of the PCA colour noise"),
+    "batch_size": Figure(128, "images", "alexnet", "Section 5", "batch size"),
+    "momentum": Figure(0.9, "", "alexnet", "Section 5", "momentum"),
+    "weight_decay": Figure(0.0005, "", "alexnet", "Section 5", "weight decay"),
+    "init_std": Figure(0.01, "", "alexnet", "Section 5", "std of the Gaussian weight init"),
+    "lr": Figure(0.01, "", "alexnet", "Section 5", "initial learning rate, divided by 10 on plateaus"),
+    "top1_2010": Figure(0.375, "top-1 error", "alexnet", "Section 6, Table 1", "ILSVRC-2010 test"),
+    "top5_2010": Figure(0.170, "top-5 error", "alexnet", "Section 6, Table 1", "ILSVRC-2010 test"),
+    # GoogLeNet
+    "depth": Figure(22, "layers", "googlenet", "Section 5", "layers with parameters"),
+    "fewer_params": Figure(12, "times", "googlenet", "Section 1",
+                           "fewer parameters than AlexNet"),
+    "multiply_adds": Figure(1.5e9, "multiply-adds", "googlenet", "Section 1",
+                            "inference budget kept in mind in the design"),
+    "aux_weight": Figure(0.3, "", "googlenet", "Section 5", "weight of each auxiliary loss"),
+    "top5": Figure(0.0667, "top-5 error", "googlenet", "Section 7", "ILSVRC 2014 test"),
+    # ResNet
+    "resnet20_params": Figure(0.27e6, "parameters", "resnet", "Table 6", "ResNet-20 (CIFAR)"),
+    "resnet32_params": Figure(0.46e6, "parameters", "resnet", "Table 6", "ResNet-32 (CIFAR)"),
+    "resnet44_params": Figure(0.66e6, "parameters", "resnet", "Table 6", "ResNet-44 (CIFAR)"),
+    "resnet56_params": Figure(0.85e6, "parameters", "resnet", "Table 6", "ResNet-56 (CIFAR)"),
+    "resnet110_params": Figure(1.7e6, "parameters", "resnet", "Table 6", "ResNet-110 (CIFAR)"),
+    "cifar_lr": Figure(0.1, "", "resnet", "Section 4.2",
+                       "CIFAR learning rate, divided by 10 at 32k and 48k iterations, 64k in all"),
+    "cifar_weight_decay": Figure(1e-4, "", "resnet", "Section 4.2", "CIFAR weight decay"),
+    "cifar_batch": Figure(128, "images", "resnet", "Section 4.2", "CIFAR mini-batch size"),
+    # Other datasets, for scale
+    "mnist_images": Figure(70_000, "images", "other", "LeCun et al. (1998)",
+                           "MNIST, training and test"),
+    "cifar10_images": Figure(60_000, "images", "other", "Krizhevsky (2009)",
+                             "CIFAR-10, training and test"),
+    "caltech101_images": Figure(9_146, "images", "other", "Fei-Fei et al. (2004)", "Caltech-101"),
+    "caltech256_images": Figure(30_607, "images", "other", "Griffin et al. (2007)", "Caltech-256"),
+}.items()}
+
+
+def get(key: str) -> Figure:
+    """The figure with this key, such as ``"alexnet.params"``."""
+    try:
+        return FIGURES[key]
+    except KeyError:
+        near = ", ".join(k for k in FIGURES if k.split(".")[0] == key.split(".")[0])
+        raise KeyError(f"No figure {key!r}. Figures of that paper: {near or 'none'}") from None
+
+
+def value(key: str) -> float:
+    return get(key).value
+
+
+def table(*keys: str) -> Table:
+    """The named figures (all of them when none are named) as a table."""
+    rows = [[k, FIGURES[k].what, FIGURES[k].value, FIGURES[k].unit,
+             f"{PAPERS[FIGURES[k].paper]}, {FIGURES[k].where}"] for k in (keys or FIGURES)]
+    return Table(["key", "what", "value", "unit", "source"], rows)

@@ -1,0 +1,93 @@
+"""Looking inside a model: a per-layer table (output shape, parameters, FLOPs) and gradient norms.
+
+FLOPs come from PyTorch's own `torch.utils.flop_counter.FlopCounterMode`, which counts a
+multiply-add as two FLOPs and counts only matrix products and convolutions (their biases,
+activations, pooling and normalisation are not counted: they are a small share of the
+total in every net of the series). The papers quote multiply-adds: GoogLeNet's "1.5 billion
+multiply-adds" is 3 billion FLOPs in this count; `macs` gives the papers' unit.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from .tables import Table
+
+
+def leaf_modules(model: nn.Module):
+    """(name, module) for every module without children, in registration order."""
+    return [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def layer_table(model: nn.Module, input_shape=(1, 3, 32, 32), *, modules=None,
+                title: str | None = None) -> Table:
+    """One row per layer: name, type, output shape (without the batch), parameters, FLOPs.
+
+    `modules` lists the (name, module) pairs to report (default: every leaf module); a row's
+    parameters and FLOPs include everything inside that module. FLOPs are for one image.
+    """
+    modules = modules if modules is not None else leaf_modules(model)
+    shapes = {}
+    hooks = [m.register_forward_hook(lambda _m, _i, out, name=name: shapes.__setitem__(
+        name, tuple(out.shape[1:]) if torch.is_tensor(out) else None)) for name, m in modules]
+    param = next(model.parameters(), None)
+    x = torch.zeros(input_shape, device=param.device if param is not None else None)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(x)
+    finally:
+        model.train(was_training)
+        for h in hooks:
+            h.remove()
+    counts = counter.get_flop_counts()
+    prefix = type(model).__name__
+    batch = input_shape[0]
+    rows = []
+    for name, m in modules:
+        flops = sum(counts.get(f"{prefix}.{name}", {}).values()) // batch
+        rows.append([name, type(m).__name__, shapes.get(name), count_params(m), flops])
+    rows.append(["total", "", None, count_params(model),
+                 sum(counts.get("Global", {}).values()) // batch])
+    return Table(["layer", "type", "output shape", "params", "FLOPs"], rows, title=title)
+
+
+def flops(model: nn.Module, input_shape=(1, 3, 32, 32)) -> int:
+    """FLOPs of one forward pass for one image (a multiply-add counts two)."""
+    return layer_table(model, input_shape).rows[-1][-1]
+
+
+def macs(model: nn.Module, input_shape=(1, 3, 32, 32)) -> int:
+    """Multiply-adds of one forward pass for one image, the unit the papers quote."""
+    return flops(model, input_shape) // 2
+
+
+def gradient_norms(model: nn.Module, kind=(nn.Conv2d, nn.Linear)) -> dict[str, float]:
+    """L2 norm of each layer's weight gradient, for layers of the given types, after backward."""
+    out = {}
+    for name, m in model.named_modules():
+        if isinstance(m, kind) and m.weight.grad is not None:
+            out[name] = m.weight.grad.norm().item()
+    return out
+
+
+def layer_gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                         loss_fn=nn.functional.cross_entropy, kind=(nn.Conv2d, nn.Linear)):
+    """One forward and backward pass on (x, y); the per-layer weight-gradient norms.
+
+    The model's gradients are zeroed before and left in place after, so a caller can look
+    further; its training/eval mode is not changed.
+    """
+    model.zero_grad(set_to_none=True)
+    out = model(x)
+    if isinstance(out, (tuple, list)):
+        out = out[0]
+    loss_fn(out, y).backward()
+    return gradient_norms(model, kind)

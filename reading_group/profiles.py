@@ -1,0 +1,122 @@
+"""Profiles, per-profile settings, device choice and seeding.
+
+A profile says how big an experiment runs. `RG_PROFILE` picks one:
+
+- ``smoke``: the synthetic stand-in data, a few hundred images, one epoch. Every code path
+  runs in seconds; the test suite uses it.
+- ``standard`` (the default): real CIFAR-10, sized so a notebook finishes in about ten
+  minutes on a two-core laptop CPU.
+- ``paper``: the papers' schedules and sizes where one GPU allows.
+
+A notebook states what each profile runs in one visible cell::
+
+    S = rg.settings(
+        smoke=dict(n_train=500, epochs=1),
+        standard=dict(n_train=10_000, epochs=8),
+        paper=dict(n_train=50_000, epochs=90),
+    )
+    S.epochs   # the value for the active profile
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from .tables import Table
+
+PROFILES = ("smoke", "standard", "paper")
+DEFAULT_PROFILE = "standard"
+
+
+class ProfileError(ValueError):
+    """An unknown profile name, or settings that do not cover every profile."""
+
+
+def active() -> str:
+    """The profile named by `RG_PROFILE` (``standard`` when unset)."""
+    name = os.environ.get("RG_PROFILE", "").strip() or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise ProfileError(
+            f"RG_PROFILE={name!r} is not a profile. Valid profiles: {', '.join(PROFILES)}. "
+            f"Set it with, for example, `RG_PROFILE=smoke make run`."
+        )
+    return name
+
+
+class Settings:
+    """The per-profile values of a notebook; attribute access gives the active profile's.
+
+    Shown in a notebook, it prints a table of every profile's values with the active one
+    marked, so a reader sees what the other profiles would run.
+    """
+
+    def __init__(self, per_profile: dict[str, dict], profile: str):
+        self._per_profile = per_profile
+        self.profile = profile
+        self._values = dict(per_profile[profile])
+
+    def __getattr__(self, key):
+        values = self.__dict__.get("_values", {})
+        if key in values:
+            return values[key]
+        raise AttributeError(
+            f"No setting named {key!r}. Settings here: {', '.join(sorted(values))}."
+        )
+
+    def as_dict(self) -> dict:
+        return dict(self._values)
+
+    def table(self) -> Table:
+        columns = ["setting"] + [
+            f"{p} (active)" if p == self.profile else p for p in PROFILES
+        ]
+        rows = [
+            [key] + [self._per_profile[p][key] for p in PROFILES] for key in self._values
+        ]
+        return Table(columns, rows, title=f"Profile: {self.profile}")
+
+    def __repr__(self):
+        return repr(self.table())
+
+    def _repr_html_(self):
+        return self.table()._repr_html_()
+
+
+def settings(*, smoke: dict, standard: dict, paper: dict, profile: str | None = None) -> Settings:
+    """Pick a notebook's values for the active profile.
+
+    Every profile must name the same settings, so that switching profile never meets a
+    missing value half-way through a notebook.
+    """
+    per_profile = {"smoke": smoke, "standard": standard, "paper": paper}
+    keys = {p: set(v) for p, v in per_profile.items()}
+    union = set().union(*keys.values())
+    for p, k in keys.items():
+        if k != union:
+            missing = ", ".join(sorted(union - k))
+            raise ProfileError(f"Profile {p!r} lacks settings: {missing}.")
+    return Settings(per_profile, profile or active())
+
+
+def device(prefer: str | None = None) -> torch.device:
+    """CUDA when present, then Apple's MPS, then the CPU; `RG_DEVICE` overrides."""
+    name = prefer or os.environ.get("RG_DEVICE")
+    if name:
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's generators (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -1,0 +1,167 @@
+"""Training and evaluation: `fit` returns a per-epoch history and shows a progress bar.
+
+The loop is the plain one the papers describe: mini-batch SGD (or any optimiser) on the
+cross-entropy loss, an optional learning-rate schedule stepped once per epoch, and, for
+GoogLeNet's auxiliary classifiers (Szegedy et al., 2014, Section 5), a model that returns
+``(main, aux1, aux2, ...)`` in training mode has its auxiliary losses added with a weight
+(0.3 in the paper).
+
+Departures: the training loss and error of an epoch are the running averages over its
+mini-batches (augmented, weights changing), as the papers' training curves are; they are
+not re-measured on clean images at the epoch's end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .profiles import device as default_device
+
+
+@dataclass
+class History:
+    """Per-epoch records of one training run; `seconds` is the training time of each epoch."""
+
+    label: str = ""
+    epochs: list[dict] = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.epochs)
+
+    def __getitem__(self, key: str) -> list:
+        return [e.get(key) for e in self.epochs]
+
+    @property
+    def total_seconds(self) -> float:
+        return float(sum(self["seconds"]))
+
+    def final(self, key: str):
+        return self.epochs[-1][key]
+
+    def first_epoch_below(self, key: str, target: float):
+        """The first epoch (1-based) whose `key` is at or below `target`, else None."""
+        for e in self.epochs:
+            if e[key] is not None and e[key] <= target:
+                return e["epoch"]
+        return None
+
+    def seconds_until(self, key: str, target: float):
+        """Cumulative training seconds until `key` first reaches `target`, else None."""
+        total = 0.0
+        for e in self.epochs:
+            total += e["seconds"]
+            if e[key] is not None and e[key] <= target:
+                return total
+        return None
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "epochs": self.epochs}
+
+
+def split_outputs(outputs):
+    """(main logits, [auxiliary logits]) from a model's output."""
+    if isinstance(outputs, (tuple, list)):
+        return outputs[0], list(outputs[1:])
+    return outputs, []
+
+
+def total_loss(outputs, targets, aux_weight: float = 0.3):
+    """Cross-entropy of the main output plus `aux_weight` times each auxiliary head's."""
+    main, aux = split_outputs(outputs)
+    loss = F.cross_entropy(main, targets)
+    for logits in aux:
+        loss = loss + aux_weight * F.cross_entropy(logits, targets)
+    return main, loss
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches, device=None) -> tuple[float, float]:
+    """Mean cross-entropy and error rate (0-1) of the model in eval mode."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    loss_sum, wrong, count = 0.0, 0, 0
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        logits, _ = split_outputs(model(x))
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        wrong += (logits.argmax(1) != y).sum().item()
+        count += len(y)
+    model.train(was_training)
+    return loss_sum / count, wrong / count
+
+
+def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
+        lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
+        optimizer: torch.optim.Optimizer | None = None, scheduler=None,
+        aux_weight: float = 0.3, after_backward=None, seed: int | None = 0,
+        device=None, label: str = "", progress: bool = True) -> History:
+    """Train `model` and return its History.
+
+    Arguments:
+        train_batches, test_batches: iterables of ``(x, y)``, such as `reading_group.batches.Batches`.
+        lr, momentum, weight_decay: for the default optimiser, SGD.
+        optimizer: use this one instead.
+        scheduler: a function ``optimizer -> torch.optim.lr_scheduler`` stepped each epoch;
+            ``ReduceLROnPlateau`` is stepped with the test loss (the training loss without a
+            test set).
+        aux_weight: weight of auxiliary heads' losses when the model returns several outputs.
+        after_backward: ``f(model, step)`` called after each backward pass, before the update
+            (for gradient probes).
+        seed: seeds PyTorch before training, so dropout masks repeat run to run.
+    """
+    device = torch.device(device) if device else default_device()
+    if seed is not None:
+        torch.manual_seed(seed)
+    model.to(device)
+    opt = optimizer or torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                                       weight_decay=weight_decay)
+    sched = scheduler(opt) if scheduler else None
+    history = History(label)
+    step = 0
+    bar = tqdm(total=epochs * len(train_batches), desc=label or "training", unit="batch",
+               disable=not progress, mininterval=0.5)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        loss_sum = torch.zeros((), device=device)
+        wrong = torch.zeros((), device=device, dtype=torch.int64)
+        count = 0
+        for x, y in train_batches:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            main, loss = total_loss(model(x), y, aux_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if after_backward is not None:
+                after_backward(model, step)
+            opt.step()
+            step += 1
+            loss_sum += loss.detach() * len(y)
+            wrong += (main.detach().argmax(1) != y).sum()
+            count += len(y)
+            bar.update()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - start
+        record = {"epoch": epoch, "train_loss": loss_sum.item() / count,
+                  "train_error": wrong.item() / count, "test_loss": None, "test_error": None,
+                  "seconds": seconds, "lr": opt.param_groups[0]["lr"]}
+        if test_batches is not None:
+            record["test_loss"], record["test_error"] = evaluate(model, test_batches, device)
+        history.epochs.append(record)
+        bar.set_postfix(train_err=f"{record['train_error']:.3f}",
+                        test_err="-" if record["test_error"] is None else f"{record['test_error']:.3f}")
+        if sched is not None:
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                sched.step(record["test_loss"] if record["test_loss"] is not None
+                           else record["train_loss"])
+            else:
+                sched.step()
+    bar.close()
+    return history
