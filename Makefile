@@ -27,7 +27,7 @@ test: $(STAMP)
 run: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "== $$nb ($(PROFILE))"; \
-	  RG_PROFILE=$(PROFILE) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  RG_PROFILE=$(PROFILE) RG_PROGRESS=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
 	done
 

@@ -329,6 +329,18 @@ def fingerprint(files: dict[str, dict[str, list[Path]]]) -> list:
     return out
 
 
+def decode_one(path: Path) -> torch.Tensor:
+    """One image file as uint8 ``[3, H, W]``. torchvision.io decodes JPEG, PNG, WebP and GIF
+    but not BMP, which IMAGE_SUFFIXES accepts: BMP goes through PIL."""
+    if path.suffix.lower() == ".bmp":
+        from PIL import Image
+        from torchvision.transforms.functional import pil_to_tensor
+
+        with Image.open(path) as image:
+            return pil_to_tensor(image.convert("RGB"))
+    return decode_image(read_file(str(path)), mode=ImageReadMode.RGB)
+
+
 def decode_files(paths: list[Path]) -> torch.Tensor:
     """Decode image files to one uint8 tensor ``[N, 3, H, W]``; every image must share a size."""
     from tqdm.auto import tqdm
@@ -336,10 +348,10 @@ def decode_files(paths: list[Path]) -> torch.Tensor:
     images = []
     size = None
     for path in tqdm(paths, desc="decoding images", leave=False, mininterval=1.0,
-                     disable=len(paths) < 5_000):
+                     disable=len(paths) < 5_000 or not profiles.progress_enabled()):
         try:
-            img = decode_image(read_file(str(path)), mode=ImageReadMode.RGB)
-        except (RuntimeError, ValueError) as err:
+            img = decode_one(path)
+        except (RuntimeError, ValueError, OSError) as err:
             raise DataError(f"Cannot read the image {path} ({err}). Fix: delete or replace that "
                             f"file, then load again.") from None
         if size is None:

@@ -24,6 +24,8 @@ PAPERS = {
     "resnet": "He, Zhang, Ren & Sun (2015), Deep Residual Learning for Image Recognition",
     "other": "datasets' own papers",
 }
+SHORT_NAMES = {"alexnet": "AlexNet (2012)", "googlenet": "GoogLeNet (2014)",
+               "resnet": "ResNet (2015)", "other": ""}
 
 
 @dataclass(frozen=True)
@@ -131,5 +133,6 @@ def value(key: str) -> float:
 def table(*keys: str) -> Table:
     """The named figures (all of them when none are named) as a table."""
     rows = [[k, FIGURES[k].what, FIGURES[k].value, FIGURES[k].unit,
-             f"{PAPERS[FIGURES[k].paper]}, {FIGURES[k].where}"] for k in (keys or FIGURES)]
+             ", ".join(filter(None, [SHORT_NAMES[FIGURES[k].paper], FIGURES[k].where]))]
+            for k in (keys or FIGURES)]
     return Table(["key", "what", "value", "unit", "source"], rows)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 import torch
+from torchvision.utils import make_grid
 
 plt.rcParams.update({
     "figure.dpi": 80,
@@ -52,6 +54,8 @@ def curves(histories, metric: str = "train_error", *, x: str = "epoch", ax=None,
     if target is not None:
         ax.axhline(target * scale, color="grey", ls=":", label=f"target {target * scale:g}%"
                    if percent else f"target {target:g}")
+    if x == "epoch":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training time (s)" if x == "seconds" else "epoch")
     ax.set_ylabel(METRIC_LABELS.get(metric, metric))
     ax.set_title(title or METRIC_LABELS.get(metric, metric))
@@ -60,8 +64,15 @@ def curves(histories, metric: str = "train_error", *, x: str = "epoch", ax=None,
 
 
 def image_grid(images: torch.Tensor, labels=None, classes=None, *, ncols: int = 10,
-               title: str = "Images", size: float = 1.0):
-    """uint8 images ``[N, 3, H, W]`` in a grid, each captioned with its class name."""
+               title: str = "Images", size: float = 1.0, row_labels=None, scale: float = 1.5):
+    """uint8 images ``[N, 3, H, W]`` in a grid.
+
+    With `labels`, each image gets its own small axis captioned with its class name. Without,
+    the grid is one picture drawn pixel for pixel (`scale` screen pixels per image pixel),
+    which stores in a fraction of the space; `row_labels` then names the rows.
+    """
+    if labels is None:
+        return _mosaic(images, ncols, title, row_labels, scale)
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15),
@@ -69,12 +80,32 @@ def image_grid(images: torch.Tensor, labels=None, classes=None, *, ncols: int = 
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i].permute(1, 2, 0).cpu().numpy())
-            if labels is not None:
-                name = classes[int(labels[i])] if classes is not None else str(int(labels[i]))
-                ax.set_title(name, fontsize=7)
+            ax.imshow(images[i].permute(1, 2, 0).cpu().numpy(), interpolation="nearest")
+            name = classes[int(labels[i])] if classes is not None else str(int(labels[i]))
+            ax.set_title(name, fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def _mosaic(images, ncols, title, row_labels, scale):
+    pad = 2
+    grid = make_grid(images.cpu(), nrow=ncols, padding=pad, pad_value=255)
+    height, width = grid.shape[1:]
+    dpi = plt.rcParams["figure.dpi"]
+    fig, ax = plt.subplots(figsize=(width * scale / dpi + 1.5, height * scale / dpi + 0.6))
+    ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+    ax.grid(False)
+    ax.set_xticks([])
+    if row_labels is not None:
+        cell = images.shape[-2] + pad
+        ax.set_yticks([pad + cell * i + cell / 2 for i in range(len(row_labels))], row_labels)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    else:
+        ax.axis("off")
+    ax.set_title(title)
     return fig
 
 

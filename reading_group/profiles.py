@@ -102,6 +102,15 @@ def settings(*, smoke: dict, standard: dict, paper: dict, profile: str | None = 
     return Settings(per_profile, profile or active())
 
 
+def progress_enabled() -> bool:
+    """Whether to show progress bars: `RG_PROGRESS=0` turns them off.
+
+    `make run` turns them off, because a notebook executed headless would store each bar's
+    first frame ("0%") as its output, which is what a reader would see on GitHub.
+    """
+    return os.environ.get("RG_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def device(prefer: str | None = None) -> torch.device:
     """CUDA when present, then Apple's MPS, then the CPU; `RG_DEVICE` overrides."""
     name = prefer or os.environ.get("RG_DEVICE")

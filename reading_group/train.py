@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .profiles import device as default_device
+from .profiles import progress_enabled
 
 
 @dataclass
@@ -101,7 +102,7 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
         optimizer: torch.optim.Optimizer | None = None, scheduler=None,
         aux_weight: float = 0.3, after_backward=None, seed: int | None = 0,
-        device=None, label: str = "", progress: bool = True) -> History:
+        device=None, label: str = "", progress: bool | None = None) -> History:
     """Train `model` and return its History.
 
     Arguments:
@@ -115,6 +116,7 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         after_backward: ``f(model, step)`` called after each backward pass, before the update
             (for gradient probes).
         seed: seeds PyTorch before training, so dropout masks repeat run to run.
+        progress: show a progress bar (default: unless `RG_PROGRESS=0`).
     """
     device = torch.device(device) if device else default_device()
     if seed is not None:
@@ -126,7 +128,8 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
     history = History(label)
     step = 0
     bar = tqdm(total=epochs * len(train_batches), desc=label or "training", unit="batch",
-               disable=not progress, mininterval=0.5)
+               disable=not (progress_enabled() if progress is None else progress),
+               mininterval=0.5)
     for epoch in range(1, epochs + 1):
         model.train()
         start = time.perf_counter()

@@ -100,7 +100,7 @@ class Record:
             how = held.describe() if isinstance(held, Check) else f"ours: {ours}"
             raise ClaimFailed(f"{id} must hold in the {self.profile} profile and did not: {how}. "
                               f"Claim: {claim}")
-        return entry
+        print(f"{id}{' (must hold)' if must_hold else ''}: {verdict}. Ours: {ours}")
 
     def table(self) -> Table:
         rows = [[c["id"] + (" *" if c["must_hold"] else ""), c["claim"], c["paper"], c["ours"],

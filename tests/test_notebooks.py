@@ -1,0 +1,76 @@
+"""The committed notebooks are what a reader sees on GitHub: executed in the standard profile
+on CIFAR-10, in order, without errors or warnings, small enough to open, each with its
+verdict record. (nbval runs every notebook again in the smoke profile; this file checks the
+committed outputs.)"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MAX_BYTES = 3_000_000
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def outputs(nb):
+    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+
+
+def output_text(output):
+    if output["output_type"] == "stream":
+        return "".join(output["text"])
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks/NN_*.ipynb found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_executed_top_to_bottom(path):
+    counts = [c.get("execution_count") for c in load(path)["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run it with `make run`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_errors_or_warnings_in_outputs(path):
+    for output in outputs(load(path)):
+        assert output["output_type"] != "error", output.get("evalue")
+        if output["output_type"] == "stream" and output["name"] == "stderr":
+            assert "Warning" not in output_text(output), output_text(output)[:300]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_executed_in_the_standard_profile(path):
+    text = "\n".join(output_text(o) for o in outputs(load(path)))
+    assert "Profile: standard" in text, f"{path.name} was not executed in the standard profile"
+    assert "SYNTHETIC STAND-IN" not in text, f"{path.name} ran on the synthetic stand-in"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_small_enough_to_read_online(path):
+    assert path.stat().st_size < MAX_BYTES
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_verdict_record_is_from_standard_on_cifar10(path):
+    record_path = ROOT / "results" / "verdicts" / f"{path.stem}.json"
+    if not any("record.save()" in "".join(c["source"]) for c in load(path)["cells"]):
+        pytest.skip(f"{path.name} records no verdicts")
+    assert record_path.exists(), f"run {path.name} in the standard profile to write it"
+    record = json.loads(record_path.read_text())
+    assert record["notebook"] == path.stem
+    assert record["profile"] == "standard"
+    assert record["dataset"] == "cifar10"
+    number = path.stem[:2]
+    for claim in record["claims"]:
+        assert re.fullmatch(rf"C{number}\.\d+", claim["id"]), claim["id"]
+        assert claim["verdict"] in ("held", "not held", "not tested")
+        if claim["must_hold"]:
+            assert claim["verdict"] == "held", claim["id"]
