@@ -1,12 +1,13 @@
 """The paper-era pieces written out, so a notebook can show the arithmetic behind a layer.
 
 Each is checked in the tests against PyTorch's own module or function. This module grows
-with the notebooks (LRN, dropout, Inception, residual blocks); it starts with convolution.
+with the notebooks: convolution written out, LRN, dropout, activations by name.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 
@@ -63,3 +64,94 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
 def conv_output_size(size: int, k: int, stride: int = 1, padding: int = 0) -> int:
     """Output side of a convolution or pooling: floor((size + 2 padding - k) / stride) + 1."""
     return (size + 2 * padding - k) // stride + 1
+
+
+# ---------------------------------------------------------------------------------------
+# Local Response Normalization (AlexNet, Section 3.3)
+
+
+def local_response_norm(a: torch.Tensor, n: int = 5, k: float = 2.0, alpha: float = 1e-4,
+                        beta: float = 0.75) -> torch.Tensor:
+    """The paper's formula, written out over channels of ``[N, C, H, W]`` activities:
+
+        b[i] = a[i] / (k + alpha * sum_{j = i - n//2}^{i + n//2} a[j]**2) ** beta
+
+    with the sum clipped at the first and last channel. The paper's text sums without
+    dividing by n (its constants: k=2, n=5, alpha=1e-4, beta=0.75); `torch.nn.LocalResponseNorm`,
+    Caffe and the authors' cuda-convnet divide the sum by n, so their alpha is n times the
+    paper's for the same result (see `pytorch_alpha`).
+    """
+    squares = a.pow(2)
+    channels = a.shape[1]
+    total = torch.zeros_like(a)
+    for i in range(channels):
+        lo, hi = max(0, i - n // 2), min(channels - 1, i + n // 2)
+        total[:, i] = squares[:, lo:hi + 1].sum(dim=1)
+    return a / (k + alpha * total).pow(beta)
+
+
+def pytorch_alpha(paper_alpha: float, n: int) -> float:
+    """The alpha `torch.nn.LocalResponseNorm` needs to compute the paper's formula: n times larger."""
+    return paper_alpha * n
+
+
+class LocalResponseNorm(nn.LocalResponseNorm):
+    """LRN with the paper's constants and convention (sum not divided by n), computed by
+    PyTorch's fast module with alpha converted by `pytorch_alpha`."""
+
+    def __init__(self, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75):
+        super().__init__(n, alpha=pytorch_alpha(alpha, n), beta=beta, k=k)
+        self.paper_alpha = alpha
+
+    def extra_repr(self):
+        return f"n={self.size}, k={self.k}, alpha={self.paper_alpha} (paper's), beta={self.beta}"
+
+
+# ---------------------------------------------------------------------------------------
+# Dropout (AlexNet, Section 4.2)
+
+
+def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, *, inverted: bool = True,
+            generator: torch.Generator | None = None) -> torch.Tensor:
+    """Zero each activation with probability p.
+
+    Inverted (the default, as `nn.Dropout`): survivors are scaled by 1/(1-p) while training,
+    so the expected activation is unchanged and the test-time pass is the identity. The
+    paper's form (`inverted=False`) leaves survivors as they are while training and
+    multiplies every output by 1-p at test time ("multiply their outputs by 0.5"); both give
+    the same expected output at train and test time.
+    """
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+    if not training:
+        return x if inverted else x * (1 - p)
+    keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
+    return x * keep / (1 - p) if inverted else x * keep
+
+
+class Dropout(nn.Module):
+    """`dropout` as a module; `inverted=False` gives the paper's test-time scaling."""
+
+    def __init__(self, p: float = 0.5, inverted: bool = True):
+        super().__init__()
+        self.p, self.inverted = p, inverted
+
+    def forward(self, x):
+        return dropout(x, self.p, self.training, inverted=self.inverted)
+
+    def extra_repr(self):
+        return f"p={self.p}, inverted={self.inverted}"
+
+
+# ---------------------------------------------------------------------------------------
+# Activations by name
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def activation(name: str) -> nn.Module:
+    """A fresh activation module by name: relu, tanh or sigmoid."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(f"Unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}") from None

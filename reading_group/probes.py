@@ -91,3 +91,39 @@ def layer_gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         out = out[0]
     loss_fn(out, y).backward()
     return gradient_norms(model, kind)
+
+
+def relu_outputs(model: nn.Module, x: torch.Tensor, kind=nn.ReLU) -> dict[str, torch.Tensor]:
+    """The output of every activation module of type `kind` for input x (no gradients)."""
+    captured = {}
+    hooks = [m.register_forward_hook(lambda _m, _i, out, name=name: captured.__setitem__(
+        name, out.detach())) for name, m in model.named_modules() if isinstance(m, kind)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return captured
+
+
+def sparsity(model: nn.Module, x: torch.Tensor, kind=nn.ReLU) -> dict[str, float]:
+    """Fraction of exactly-zero outputs of each activation module, on input x."""
+    return {name: (out == 0).float().mean().item()
+            for name, out in relu_outputs(model, x, kind).items()}
+
+
+def dead_units(model: nn.Module, batches, kind=nn.ReLU, device=None) -> dict[str, torch.Tensor]:
+    """For each activation module, a boolean per unit (per channel for conv maps): True when
+    the unit never gave a positive output on any image of `batches`. The model's mode is
+    left as it is: call `model.eval()` first to measure without dropout."""
+    device = device or next(model.parameters()).device
+    fired: dict[str, torch.Tensor] = {}
+    for x, _ in batches:
+        for name, out in relu_outputs(model, x.to(device), kind).items():
+            positive = out > 0
+            if out.ndim > 2:
+                positive = positive.transpose(0, 1).flatten(1).T
+            now = positive.any(dim=0)
+            fired[name] = fired[name] | now if name in fired else now
+    return {name: ~f for name, f in fired.items()}
