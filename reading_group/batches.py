@@ -11,9 +11,9 @@ here on a batch at a time rather than image by image through PIL:
   are the eigenvectors and eigenvalues of the RGB covariance over the training set and
   ``alpha ~ N(0, sigma)`` is drawn once per image (the paper's sigma is 0.1).
 
-Crop and flip are one gather with per-image indices, so a batch costs a few tensor ops
-whatever its size; `benchmarks/batch_stream.py` measures this against a torchvision
-DataLoader.
+Crop and flip take each image's window of the padded batch in one indexed copy, so a batch
+costs a few tensor ops whatever its size; `benchmarks/batch_stream.py` measures this against
+a torchvision DataLoader.
 """
 
 from __future__ import annotations
@@ -40,22 +40,18 @@ def colour_pca(images: torch.Tensor, max_pixels: int = 2_000_000, seed: int = 0)
 def crop_flip(images: torch.Tensor, padding: int, flip: bool, generator: torch.Generator):
     """Random crops after zero padding, and random horizontal flips, for a whole batch."""
     n, c, h, w = images.shape
-    rows = torch.arange(h).expand(n, h)
-    cols = torch.arange(w).expand(n, w)
-    if padding:
-        images = F.pad(images, (padding,) * 4)
-        rows = rows + torch.randint(2 * padding + 1, (n, 1), generator=generator)
-        cols = cols + torch.randint(2 * padding + 1, (n, 1), generator=generator)
-    if flip:
-        flipped = torch.rand(n, generator=generator) < 0.5
-        cols = torch.where(flipped[:, None], cols.flip(1), cols)
     dev = images.device
-    return images[
-        torch.arange(n, device=dev)[:, None, None, None],
-        torch.arange(c, device=dev)[None, :, None, None],
-        rows.to(dev)[:, None, :, None],
-        cols.to(dev)[:, None, None, :],
-    ]
+    if padding:
+        dy = torch.randint(2 * padding + 1, (n,), generator=generator).to(dev)
+        dx = torch.randint(2 * padding + 1, (n,), generator=generator).to(dev)
+        # Every h x w window of the padded images, as a view [n, c, 2p+1, 2p+1, h, w];
+        # each image then takes its own window in one copy.
+        windows = F.pad(images, (padding,) * 4).unfold(2, h, 1).unfold(3, w, 1)
+        images = windows[torch.arange(n, device=dev), :, dy, dx]
+    if flip:
+        flipped = (torch.rand(n, generator=generator) < 0.5).to(dev)
+        images = torch.where(flipped[:, None, None, None], images.flip(3), images)
+    return images
 
 
 class Batches:
@@ -111,13 +107,13 @@ class Batches:
         order = order.to(self.device)
         for i in range(len(self)):
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
-            yield self.make(self.images[idx]), self.labels[idx]
+            yield self.make(self.images.index_select(0, idx)), self.labels[idx]
 
     def make(self, images: torch.Tensor) -> torch.Tensor:
         """Augment and normalise one batch of uint8 images."""
         if self.padding or self.flip:
             images = crop_flip(images, self.padding, self.flip, self.generator)
-        x = images.float() * self.scale - self.shift
+        x = images.float().mul_(self.scale).sub_(self.shift)
         if self.colour_noise is not None:
             eigvals, eigvecs, inv_std = self.colour_noise
             alpha = torch.randn(len(x), 3, generator=self.generator) * self.pca_colour

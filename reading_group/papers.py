@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tables import Table
+from .tables import Table, format_cell
 
 PAPERS = {
     "alexnet": "Krizhevsky, Sutskever & Hinton (2012), ImageNet Classification with Deep "
@@ -39,7 +39,7 @@ class Figure:
     what: str
 
     def __str__(self):
-        return f"{self.value:,g} {self.unit}".strip() + f" ({self.paper}, {self.where})"
+        return f"{format_cell(self.value)} {self.unit}".strip() + f" ({self.paper}, {self.where})"
 
 
 FIGURES = {f"{f.paper}.{key}": f for key, f in {

@@ -98,8 +98,10 @@ def _mosaic(images, ncols, title, row_labels, scale):
     ax.grid(False)
     ax.set_xticks([])
     if row_labels is not None:
-        cell = images.shape[-2] + pad
-        ax.set_yticks([pad + cell * i + cell / 2 for i in range(len(row_labels))], row_labels)
+        side = images.shape[-2]
+        # make_grid puts row i at pixels pad + i*(side+pad) onwards; imshow centres pixel k at k
+        ax.set_yticks([pad + (side + pad) * i + (side - 1) / 2 for i in range(len(row_labels))],
+                      row_labels)
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)

@@ -92,6 +92,8 @@ def settings(*, smoke: dict, standard: dict, paper: dict, profile: str | None = 
     Every profile must name the same settings, so that switching profile never meets a
     missing value half-way through a notebook.
     """
+    if profile is not None and profile not in PROFILES:
+        raise ProfileError(f"{profile!r} is not a profile. Valid profiles: {', '.join(PROFILES)}.")
     per_profile = {"smoke": smoke, "standard": standard, "paper": paper}
     keys = {p: set(v) for p, v in per_profile.items()}
     union = set().union(*keys.values())

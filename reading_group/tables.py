@@ -19,9 +19,11 @@ def format_cell(value) -> str:
     if isinstance(value, numbers.Real):
         if value == 0:
             return "0"
-        if abs(value) >= 1e5 or abs(value) < 1e-3:
+        if abs(value) >= 1e6 or abs(value) < 1e-3:
             return f"{value:.3g}"
-        return f"{value:,.4g}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
     if isinstance(value, (tuple, list)):
         return "×".join(str(v) for v in value)
     return str(value)

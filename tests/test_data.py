@@ -1,0 +1,588 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+import reading_group as rg
+from reading_group import data
+from reading_group.data import DataError, SyntheticDataWarning
+
+from conftest import write_image_tree
+
+CLASSES = data.CIFAR10_CLASSES
+REAL_NETWORK_REACHABLE = data.network_reachable  # conftest swaps it out during each test
+
+
+# ---------------------------------------------------------------------------------------
+# The synthetic stand-in
+
+
+def test_synthetic_is_deterministic():
+    a, b = data.synthetic(60, 20, seed=0), data.synthetic(60, 20, seed=0)
+    for split in ("train", "test"):
+        assert torch.equal(getattr(a, split).images, getattr(b, split).images)
+        assert torch.equal(getattr(a, split).labels, getattr(b, split).labels)
+
+
+def test_synthetic_seed_changes_the_images():
+    a, b = data.synthetic(60, 20, seed=0), data.synthetic(60, 20, seed=1)
+    assert not torch.equal(a.train.images, b.train.images)
+    assert not torch.equal(a.test.images, b.test.images)
+
+
+def test_synthetic_shapes_types_and_balance():
+    ds = data.synthetic(200, 50)
+    assert ds.name == "synthetic"
+    assert ds.train.images.shape == (200, 3, 32, 32)
+    assert ds.test.images.shape == (50, 3, 32, 32)
+    assert ds.train.images.dtype == torch.uint8
+    assert ds.train.labels.dtype == torch.int64
+    assert len(ds.classes) == 10 and len(set(ds.classes)) == 10
+    assert torch.bincount(ds.train.labels, minlength=10).tolist() == [20] * 10
+    assert torch.bincount(ds.test.labels, minlength=10).tolist() == [5] * 10
+    # a real image set, not a constant: every image has contrast
+    flat = ds.train.images.flatten(1).float()
+    assert (flat.std(dim=1) > 5).all()
+
+
+def test_synthetic_train_and_test_differ():
+    ds = data.synthetic(50, 50)
+    assert not torch.equal(ds.train.images, ds.test.images)
+
+
+def test_synthetic_is_learnable():
+    ds = data.synthetic(2000, 500)
+    train, test = rg.batches.for_dataset(ds, 64)
+    rg.seed_everything(0)
+    model = rg.models.SmallCNN(8)
+    history = rg.train.fit(model, train, test, epochs=3, lr=0.02, device="cpu",
+                           progress=False)
+    assert history.final("test_error") < 0.6  # chance is 0.9
+
+
+def test_dataset_mean_and_std_match_numpy():
+    ds = data.synthetic(100, 10)
+    x = ds.train.images.numpy().astype(np.float64) / 255
+    np.testing.assert_allclose(ds.mean.numpy(), x.mean(axis=(0, 2, 3)), rtol=1e-5)
+    per_channel = x.transpose(1, 0, 2, 3).reshape(3, -1)
+    np.testing.assert_allclose(ds.std.numpy(), per_channel.std(axis=1, ddof=1), rtol=1e-4)
+
+
+def test_dataset_repr_names_sizes_and_source():
+    text = repr(data.synthetic(30, 10))
+    assert "30 training" in text and "10 test" in text and "32x32" in text
+
+
+# ---------------------------------------------------------------------------------------
+# Stratified subsets
+
+
+def test_stratified_indices_give_equal_counts():
+    labels = torch.arange(1000) % 10
+    labels = labels[torch.randperm(1000, generator=torch.Generator().manual_seed(5))]
+    idx = data.stratified_indices(labels, 70, seed=0)
+    assert len(idx) == 70
+    assert torch.bincount(labels[idx], minlength=10).tolist() == [7] * 10
+
+
+def test_stratified_indices_are_reproducible_and_seeded():
+    labels = torch.arange(500) % 10
+    a = data.stratified_indices(labels, 50, seed=3)
+    b = data.stratified_indices(labels, 50, seed=3)
+    c = data.stratified_indices(labels, 50, seed=4)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+    assert set(a.tolist()) != set(c.tolist())
+
+
+def test_stratified_indices_have_no_duplicates():
+    labels = torch.arange(300) % 3
+    idx = data.stratified_indices(labels, 299, seed=1)
+    assert len(idx) == 299
+    assert len(set(idx.tolist())) == 299
+    assert idx.min() >= 0 and idx.max() < 300
+
+
+def test_stratified_indices_handle_a_small_class():
+    # class 0 has 2 items, the nine others 20 each
+    labels = torch.cat([torch.zeros(2, dtype=torch.int64),
+                        torch.arange(1, 10).repeat_interleave(20)])
+    idx = data.stratified_indices(labels, 50, seed=0)
+    assert len(idx) == 50
+    assert len(set(idx.tolist())) == 50
+    counts = torch.bincount(labels[idx], minlength=10)
+    assert counts[0] == 2
+    assert counts[1:].max() - counts[1:].min() <= 1
+    assert counts.sum() == 50
+
+
+def test_stratified_indices_when_asking_for_more_than_there_is():
+    labels = torch.tensor([0, 0, 1, 2, 2, 2])
+    idx = data.stratified_indices(labels, 100, seed=0)
+    assert sorted(idx.tolist()) == list(range(6))
+
+
+def test_stratified_indices_are_shuffled_across_classes():
+    labels = torch.arange(10).repeat_interleave(50)  # sorted by class, like files on disk
+    idx = data.stratified_indices(labels, 100, seed=0)
+    first = labels[idx[:20]]
+    assert len(torch.unique(first)) > 3
+
+
+def test_dataset_subset_is_stratified_and_keeps_pairs():
+    ds = data.synthetic(200, 100)
+    sub = ds.subset(50, 20, seed=0)
+    assert len(sub.train) == 50 and len(sub.test) == 20
+    assert torch.bincount(sub.train.labels, minlength=10).tolist() == [5] * 10
+    assert torch.bincount(sub.test.labels, minlength=10).tolist() == [2] * 10
+    # every (image, label) pair of the subset is a pair of the full set
+    full = {img.numpy().tobytes(): int(lab) for img, lab in zip(ds.train.images, ds.train.labels)}
+    for img, lab in zip(sub.train.images, sub.train.labels):
+        assert full[img.numpy().tobytes()] == int(lab)
+
+
+def test_split_subset_none_or_too_many_returns_everything():
+    ds = data.synthetic(40, 10)
+    assert len(ds.train.subset(None)) == 40
+    assert len(ds.train.subset(1000)) == 40
+
+
+# ---------------------------------------------------------------------------------------
+# ImageFolder trees
+
+
+def test_image_folder_labels_follow_class_order_and_pixels_round_trip(image_tree):
+    root, written = image_tree
+    ds = data.load("cifar10", root=root)
+    assert ds.name == "cifar10"
+    assert ds.classes == CLASSES
+    for split in ("train", "test"):
+        images, labels = written[split]
+        got = getattr(ds, split)
+        assert got.images.dtype == torch.uint8
+        assert got.images.shape == images.shape
+        assert got.labels.tolist() == labels.tolist()
+        assert np.array_equal(got.images.numpy(), images)
+    assert ds.train.labels.tolist() == [i for i in range(10) for _ in range(3)]
+
+
+def test_image_folder_without_expected_classes_uses_sorted_folders(tmp_path):
+    written = write_image_tree(tmp_path / "pets", ["dog", "cat", "bird"], n_train=2, n_test=1)
+    ds = data.load_image_folder(tmp_path / "pets")
+    assert ds.name == "pets"
+    assert ds.classes == ("bird", "cat", "dog")
+    # written in the order dog, cat, bird: labels 0, 1, 2 there
+    by_label = {0: "dog", 1: "cat", 2: "bird"}
+    images, labels = written["train"]
+    for name in ds.classes:
+        ours = ds.train.images[ds.train.labels == ds.classes.index(name)]
+        theirs = images[[by_label[int(lab)] == name for lab in labels]]
+        assert np.array_equal(ours.numpy(), theirs)
+
+
+def test_image_folder_ignores_hidden_entries_and_other_files(image_tree):
+    root, written = image_tree
+    (root / "cifar10" / "train" / ".DS_Store").write_bytes(b"\0\0")
+    (root / "cifar10" / "train" / "cat" / "notes.txt").write_text("not an image")
+    ds = data.load("cifar10", root=root)
+    assert len(ds.train) == len(written["train"][1])
+
+
+def test_grayscale_images_become_rgb(tmp_path):
+    folder = tmp_path / "tree"
+    for split in ("train", "test"):
+        (folder / split / "a").mkdir(parents=True)
+        grey = Image.fromarray(np.full((8, 8), 77, np.uint8))  # a 2-D array: mode "L"
+        assert grey.mode == "L"
+        grey.save(folder / split / "a" / "x.png")
+    ds = data.load_image_folder(folder)
+    assert ds.train.images.shape == (1, 3, 8, 8)
+    assert (ds.train.images == 77).all()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".bmp", ".gif", ".webp"])
+def test_every_listed_lossless_suffix_loads(tmp_path, suffix):
+    assert suffix in data.IMAGE_SUFFIXES
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "tree"
+    expected = {}
+    for split in ("train", "test"):
+        (folder / split / "a").mkdir(parents=True)
+        pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        if suffix == ".gif":  # a palette format: keep to a few colours so it is exact
+            pixels = (pixels // 128) * 255
+        Image.fromarray(pixels).save(folder / split / "a" / f"x{suffix}", lossless=True)
+        expected[split] = pixels.transpose(2, 0, 1)
+    ds = data.load_image_folder(folder)
+    assert np.array_equal(ds.train.images[0].numpy(), expected["train"])
+    assert np.array_equal(ds.test.images[0].numpy(), expected["test"])
+
+
+def test_jpeg_images_load_with_their_shape(tmp_path):
+    write_image_tree(tmp_path / "tree", ["a", "b"], n_train=2, n_test=1, suffix=".jpg")
+    ds = data.load_image_folder(tmp_path / "tree")
+    assert ds.train.images.shape == (4, 3, 32, 32)
+    assert ds.test.labels.tolist() == [0, 1]
+
+
+def test_missing_class_folder_is_named(image_tree):
+    root, _ = image_tree
+    for f in (root / "cifar10" / "train" / "frog").iterdir():
+        f.unlink()
+    (root / "cifar10" / "train" / "frog").rmdir()
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert "frog" in str(info.value)
+    assert "train" in str(info.value)
+
+
+def test_missing_split_folder_is_named(tmp_path):
+    write_image_tree(tmp_path / "tree", ["a"], n_train=1, n_test=1)
+    for f in (tmp_path / "tree" / "test" / "a").iterdir():
+        f.unlink()
+    (tmp_path / "tree" / "test" / "a").rmdir()
+    (tmp_path / "tree" / "test").rmdir()
+    with pytest.raises(DataError) as info:
+        data.load_image_folder(tmp_path / "tree")
+    assert "test" in str(info.value)
+
+
+def test_extra_class_folder_is_named(image_tree):
+    root, _ = image_tree
+    extra = root / "cifar10" / "test" / "unicorn"
+    extra.mkdir()
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(extra / "u.png")
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert "unicorn" in str(info.value)
+
+
+def test_stray_file_where_a_class_folder_belongs(image_tree):
+    root, _ = image_tree
+    (root / "cifar10" / "train" / "labels.csv").write_text("x,y\n")
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert "labels.csv" in str(info.value)
+
+
+def test_unreadable_image_is_named(image_tree):
+    root, _ = image_tree
+    bad = root / "cifar10" / "train" / "cat" / "broken.jpg"
+    bad.write_bytes(b"this is not a JPEG" * 20)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(bad) in str(info.value)
+
+
+def test_unreadable_bmp_is_named(image_tree):
+    root, _ = image_tree
+    bad = root / "cifar10" / "train" / "deer" / "broken.bmp"
+    bad.write_bytes(b"BM" + b"garbage" * 10)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(bad) in str(info.value)
+
+
+def test_truncated_png_is_named(image_tree):
+    root, _ = image_tree
+    victim = root / "cifar10" / "test" / "ship" / "000.png"
+    victim.write_bytes(victim.read_bytes()[:60])
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(victim) in str(info.value)
+
+
+def test_empty_image_file_is_named(image_tree):
+    root, _ = image_tree
+    empty = root / "cifar10" / "test" / "dog" / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(empty) in str(info.value)
+
+
+def test_mixed_image_sizes_are_refused(image_tree):
+    root, _ = image_tree
+    odd = root / "cifar10" / "train" / "horse" / "zz_big.png"
+    Image.fromarray(np.zeros((40, 36, 3), np.uint8)).save(odd)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(odd) in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------
+# The cache of decoded images
+
+
+def test_second_load_uses_the_cache(image_tree, monkeypatch):
+    root, written = image_tree
+    first = data.load("cifar10", root=root)
+    assert "cached" not in first.source
+    assert (root / "cache" / "cifar10-imagefolder.pt").exists()
+
+    def refuse(paths):
+        raise AssertionError("decoded again instead of using the cache")
+
+    monkeypatch.setattr(data, "decode_files", refuse)
+    second = data.load("cifar10", root=root)
+    assert "cached" in second.source
+    assert torch.equal(second.train.images, first.train.images)
+    assert torch.equal(second.test.labels, first.test.labels)
+    assert np.array_equal(second.train.images.numpy(), written["train"][0])
+
+
+def test_a_changed_tree_rebuilds_the_cache(image_tree):
+    root, _ = image_tree
+    data.load("cifar10", root=root)
+    Image.fromarray(np.full((32, 32, 3), 9, np.uint8)).save(root / "cifar10/train/truck/new.png")
+    again = data.load("cifar10", root=root)
+    assert "cached" not in again.source
+    assert len(again.train) == 31
+    assert (again.train.images[again.train.labels == 9] == 9).all(dim=(1, 2, 3)).any()
+    # and the rebuilt cache serves the next load
+    assert "cached" in data.load("cifar10", root=root).source
+
+
+def test_a_replaced_image_rebuilds_the_cache(image_tree):
+    root, _ = image_tree
+    data.load("cifar10", root=root)
+    target = root / "cifar10/test/bird/000.png"
+    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(target)
+    again = data.load("cifar10", root=root)
+    assert "cached" not in again.source
+    assert (again.test.images == 200).all(dim=(1, 2, 3)).sum() == 1
+
+
+def test_truncated_cache_names_the_file_and_the_fix(image_tree):
+    root, _ = image_tree
+    data.load("cifar10", root=root)
+    cache = root / "cache" / "cifar10-imagefolder.pt"
+    raw = cache.read_bytes()
+    cache.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(cache) in str(info.value)
+    assert "delete" in str(info.value).lower()
+
+
+def test_foreign_cache_file_is_refused(image_tree):
+    root, _ = image_tree
+    cache = root / "cache" / "cifar10-imagefolder.pt"
+    cache.parent.mkdir()
+    torch.save({"something": torch.zeros(3)}, cache)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(cache) in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------
+# Dataset names and profiles
+
+
+def test_unknown_dataset_name_lists_the_valid_ones():
+    with pytest.raises(DataError) as info:
+        data.load(name="imagenet")
+    message = str(info.value)
+    assert "imagenet" in message and "cifar10" in message and "synthetic" in message
+
+
+def test_unknown_rg_dataset_lists_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("RG_DATASET", "bogus")
+    with pytest.raises(DataError) as info:
+        data.load()
+    message = str(info.value)
+    assert "bogus" in message and "cifar10" in message and "synthetic" in message
+
+
+def test_smoke_profile_loads_synthetic(monkeypatch):
+    monkeypatch.setenv("RG_PROFILE", "smoke")
+    ds = data.load(n_train=100, n_test=30)
+    assert ds.name == "synthetic"
+    assert len(ds.train) == 100 and len(ds.test) == 30
+
+
+def test_standard_profile_asks_for_cifar10(monkeypatch):
+    assert data.requested_dataset() == "cifar10"
+    monkeypatch.setenv("RG_DATASET", "synthetic")
+    assert data.requested_dataset() == "synthetic"
+    assert data.load(n_train=50, n_test=20).name == "synthetic"
+
+
+def test_data_dir_follows_rg_data_dir(image_tree, monkeypatch):
+    root, _ = image_tree
+    monkeypatch.setenv("RG_DATA_DIR", str(root))
+    assert data.data_dir() == root
+    ds = data.load("cifar10")
+    assert len(ds.train) == 30
+
+
+def test_load_draws_stratified_subsets_of_real_data(image_tree):
+    root, _ = image_tree
+    ds = data.load("cifar10", root=root, n_train=20, n_test=10)
+    assert torch.bincount(ds.train.labels, minlength=10).tolist() == [2] * 10
+    assert torch.bincount(ds.test.labels, minlength=10).tolist() == [1] * 10
+
+
+# ---------------------------------------------------------------------------------------
+# torchvision's own files
+
+
+def write_torchvision_cifar10(root, per_batch=2, seed=0):
+    """Tiny pickles in the layout of cifar-10-batches-py; returns the (data, labels) written."""
+    rng = np.random.default_rng(seed)
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    written = {}
+    names = [name for name, _ in torchvision.datasets.CIFAR10.train_list]
+    names += [name for name, _ in torchvision.datasets.CIFAR10.test_list]
+    for name in names:
+        rows = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
+        labels = rng.integers(0, 10, per_batch).tolist()
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": rows, "labels": labels, "batch_label": name}, f)
+        written[name] = (rows, labels)
+    with open(folder / torchvision.datasets.CIFAR10.meta["filename"], "wb") as f:
+        pickle.dump({"label_names": list(CLASSES)}, f)
+    return written
+
+
+@pytest.fixture
+def trusting_torchvision(monkeypatch):
+    """Accept the tiny pickles: their MD5s cannot match the real files'."""
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "_check_integrity", lambda self: True)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *a, **k: True)
+
+
+def test_torchvision_files_load(tmp_path, trusting_torchvision):
+    written = write_torchvision_cifar10(tmp_path)
+    ds = data.load("cifar10", root=tmp_path)
+    assert ds.classes == CLASSES
+    assert ds.train.images.shape == (10, 3, 32, 32)
+    assert ds.test.images.shape == (2, 3, 32, 32)
+    assert ds.train.images.dtype == torch.uint8 and ds.train.labels.dtype == torch.int64
+    train_rows = np.concatenate([written[f"data_batch_{i}"][0] for i in range(1, 6)])
+    train_labels = sum((written[f"data_batch_{i}"][1] for i in range(1, 6)), [])
+    assert ds.train.labels.tolist() == train_labels
+    # a row is the red plane, then green, then blue, each 32 rows of 32
+    assert np.array_equal(ds.train.images.numpy(), train_rows.reshape(-1, 3, 32, 32))
+    assert np.array_equal(ds.test.images.numpy(), written["test_batch"][0].reshape(-1, 3, 32, 32))
+    assert ds.test.labels.tolist() == written["test_batch"][1]
+
+
+def test_torchvision_files_take_precedence_over_an_image_folder(image_tree, trusting_torchvision):
+    root, _ = image_tree
+    write_torchvision_cifar10(root)
+    ds = data.load("cifar10", root=root)
+    assert "torchvision" in ds.source
+    assert len(ds.train) == 10
+
+
+def test_corrupted_torchvision_files_are_a_data_error(tmp_path, monkeypatch):
+    write_torchvision_cifar10(tmp_path)
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "_check_integrity", lambda self: False)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=tmp_path)
+    assert "cifar-10-batches-py" in str(info.value)
+    assert "delete" in str(info.value)
+
+
+def test_torchvision_files_with_real_checksums_fail_on_fakes(tmp_path):
+    write_torchvision_cifar10(tmp_path)  # no monkeypatching: the MD5s cannot match
+    with pytest.raises(DataError):
+        data.load("cifar10", root=tmp_path)
+
+
+# ---------------------------------------------------------------------------------------
+# Download and the synthetic fallback
+
+
+def test_download_that_stops_half_way(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "network_reachable", lambda *a, **k: True)
+    archive = tmp_path / "cifar-10-python.tar.gz"
+
+    def partial(root):
+        archive.write_bytes(b"\x1f\x8b" + b"\0" * 2_500_000)
+        raise OSError("connection reset by peer")
+
+    monkeypatch.setattr(data, "_torchvision_download", partial)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=tmp_path)
+    message = str(info.value)
+    assert "half-way" in message
+    assert str(archive) in message
+    assert "2.5 MB" in message
+
+
+def test_download_that_fails_before_writing_falls_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "network_reachable", lambda *a, **k: True)
+
+    def fail(root):
+        raise OSError("name resolution failed")
+
+    monkeypatch.setattr(data, "_torchvision_download", fail)
+    with pytest.warns(SyntheticDataWarning):
+        ds = data.load("cifar10", root=tmp_path, n_train=50, n_test=20)
+    assert ds.name == "synthetic"
+
+
+def test_successful_download_is_loaded(tmp_path, monkeypatch, trusting_torchvision):
+    monkeypatch.setattr(data, "network_reachable", lambda *a, **k: True)
+    calls = []
+
+    def fake_download(root):
+        calls.append(root)
+        write_torchvision_cifar10(root)
+
+    monkeypatch.setattr(data, "_torchvision_download", fake_download)
+    target = tmp_path / "fresh"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntheticDataWarning)
+        ds = data.load("cifar10", root=target)
+    assert calls == [target]
+    assert ds.name == "cifar10" and len(ds.train) == 10
+
+
+def test_offline_falls_back_to_synthetic_with_a_warning(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.warns(SyntheticDataWarning) as record:
+        ds = data.load("cifar10", root=empty, n_train=100, n_test=40)
+    assert ds.name == "synthetic"
+    assert len(ds.train) == 100 and len(ds.test) == 40
+    text = " ".join(str(w.message) for w in record)
+    assert "SYNTHETIC" in text
+    assert str(empty) in text
+
+
+def test_no_download_attempt_when_not_allowed(tmp_path, monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("looked for the network")
+
+    monkeypatch.setattr(data, "network_reachable", refuse)
+    with pytest.warns(SyntheticDataWarning):
+        ds = data.load("cifar10", root=tmp_path, allow_download=False, n_train=20, n_test=10)
+    assert ds.name == "synthetic"
+
+
+def test_network_reachable_reports_connection_errors(monkeypatch):
+    import socket
+
+    def refuse(*a, **k):
+        raise OSError("unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert REAL_NETWORK_REACHABLE() is False
+
+    class Connection:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: Connection())
+    assert REAL_NETWORK_REACHABLE() is True

@@ -1,0 +1,317 @@
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from reading_group import train
+from reading_group.batches import Batches
+from reading_group.train import History
+
+KEYS = {"epoch", "train_loss", "train_error", "test_loss", "test_error", "seconds", "lr"}
+
+
+def tiny_data(n=96, size=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, 3, size, size), generator=g, dtype=torch.uint8)
+    # labels a simple function of the colour, so the task can be learnt
+    labels = (images.float().mean(dim=(2, 3)).argmax(1) * 3 + (images[:, 0, 0, 0] > 127).long())
+    return images, labels % 10
+
+
+def batch_pair(seed=0, **kwargs):
+    images, labels = tiny_data(seed=seed)
+    tr = Batches(images[:64], labels[:64], 16, shuffle=True, padding=1, flip=True, seed=0,
+                 **kwargs)
+    te = Batches(images[64:], labels[64:], 16)
+    return tr, te
+
+
+def mlp(dropout=0.5, size=6):
+    return nn.Sequential(nn.Flatten(), nn.Linear(3 * size * size, 32), nn.ReLU(),
+                         nn.Dropout(dropout), nn.Linear(32, 10))
+
+
+def fixed_batches(n_batches=3, batch=8, seed=0, size=6):
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(batch, 3, size, size, generator=g),
+             torch.randint(0, 10, (batch,), generator=g)) for _ in range(n_batches)]
+
+
+def test_history_has_one_record_per_epoch_with_every_key():
+    tr, te = batch_pair()
+    torch.manual_seed(0)
+    h = train.fit(mlp(), tr, te, epochs=3, lr=0.05, device="cpu", progress=False, label="mlp")
+    assert len(h) == 3 and h.label == "mlp"
+    for i, record in enumerate(h.epochs, start=1):
+        assert set(record) == KEYS
+        assert record["epoch"] == i
+        assert record["lr"] == 0.05
+        assert 0 <= record["train_error"] <= 1 and 0 <= record["test_error"] <= 1
+        assert record["train_loss"] > 0 and record["test_loss"] > 0
+        assert record["seconds"] >= 0
+    assert h["epoch"] == [1, 2, 3]
+    assert h.final("lr") == 0.05
+    assert h.to_dict() == {"label": "mlp", "epochs": h.epochs}
+
+
+def test_without_test_batches_the_test_entries_are_none():
+    tr, _ = batch_pair()
+    h = train.fit(mlp(), tr, epochs=2, device="cpu", progress=False)
+    assert h["test_loss"] == [None, None] and h["test_error"] == [None, None]
+
+
+def run(seed=0, fit_seed=0):
+    torch.manual_seed(seed)
+    model = mlp()
+    tr, te = batch_pair()
+    h = train.fit(model, tr, te, epochs=3, lr=0.05, seed=fit_seed, device="cpu", progress=False)
+    return model, h
+
+
+def without_seconds(h):
+    return [{k: v for k, v in e.items() if k != "seconds"} for e in h.epochs]
+
+
+def test_fit_is_deterministic_on_the_cpu():
+    m1, h1 = run()
+    m2, h2 = run()
+    assert without_seconds(h1) == without_seconds(h2)
+    for (name, a), (_, b) in zip(m1.state_dict().items(), m2.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_fit_seed_changes_the_dropout_masks():
+    m1, h1 = run(fit_seed=0)
+    m2, h2 = run(fit_seed=1)
+    assert without_seconds(h1) != without_seconds(h2)
+    assert not torch.equal(m1[1].weight, m2[1].weight)
+
+
+def test_fit_learns():
+    data = fixed_batches(3)  # 24 random images to memorise
+    torch.manual_seed(0)
+    h = train.fit(mlp(dropout=0.0), data, data, epochs=30, lr=0.05, device="cpu",
+                  progress=False)
+    assert h.final("train_loss") < 0.3 * h["train_loss"][0]
+    assert h.final("test_error") < 0.2
+
+
+def test_evaluate_matches_a_manual_count():
+    torch.manual_seed(0)
+    model = mlp()
+    data = fixed_batches(4)
+    model.train()
+    loss, error = train.evaluate(model, data)
+    assert model.training  # mode restored
+    model.eval()
+    with torch.no_grad():
+        x = torch.cat([b[0] for b in data])
+        y = torch.cat([b[1] for b in data])
+        logits = model(x)
+    wrong = sum(int(logits[i].argmax()) != int(y[i]) for i in range(len(y)))
+    assert error == wrong / len(y)
+    assert loss == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+
+
+def test_evaluate_keeps_eval_mode():
+    model = mlp().eval()
+    train.evaluate(model, fixed_batches(1))
+    assert not model.training
+
+
+class WithAux(nn.Module):
+    """A main head and an auxiliary head; the auxiliary output only in training mode."""
+
+    def __init__(self, n_aux=1):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(3 * 6 * 6, 16), nn.ReLU())
+        self.main = nn.Linear(16, 10)
+        self.aux = nn.ModuleList(nn.Linear(16, 10) for _ in range(n_aux))
+
+    def forward(self, x):
+        h = self.body(x)
+        if self.training:
+            return (self.main(h), *(a(h) for a in self.aux))
+        return self.main(h)
+
+
+def test_total_loss_adds_weighted_auxiliary_losses():
+    g = torch.Generator().manual_seed(0)
+    main, a1, a2 = (torch.randn(8, 10, generator=g) for _ in range(3))
+    y = torch.randint(0, 10, (8,), generator=g)
+    out, loss = train.total_loss((main, a1, a2), y)
+    assert out is main
+    expected = (F.cross_entropy(main, y) + 0.3 * F.cross_entropy(a1, y)
+                + 0.3 * F.cross_entropy(a2, y))
+    torch.testing.assert_close(loss, expected)
+    _, loss_half = train.total_loss((main, a1), y, aux_weight=0.5)
+    torch.testing.assert_close(loss_half, F.cross_entropy(main, y) + 0.5 * F.cross_entropy(a1, y))
+    out, plain = train.total_loss(main, y)
+    assert out is main
+    torch.testing.assert_close(plain, F.cross_entropy(main, y))
+
+
+def test_fit_trains_on_main_plus_auxiliary_loss():
+    torch.manual_seed(0)
+    model = WithAux()
+    data = fixed_batches(3)
+    # learning rate 0: the weights stay put, so the recorded loss can be recomputed
+    h = train.fit(model, data, data, epochs=1, lr=0.0, momentum=0.0, device="cpu",
+                  progress=False)
+    model.train()
+    with torch.no_grad():
+        total, wrong, n = 0.0, 0, 0
+        for x, y in data:
+            main, aux = model(x)
+            total += (F.cross_entropy(main, y) + 0.3 * F.cross_entropy(aux, y)).item() * len(y)
+            wrong += (main.argmax(1) != y).sum().item()
+            n += len(y)
+    assert h.final("train_loss") == pytest.approx(total / n, rel=1e-5)
+    assert h.final("train_error") == wrong / n
+    # the test loss is the main head's alone, in eval mode
+    model.eval()
+    with torch.no_grad():
+        x = torch.cat([b[0] for b in data])
+        y = torch.cat([b[1] for b in data])
+        assert h.final("test_loss") == pytest.approx(
+            F.cross_entropy(model(x), y).item(), rel=1e-5)
+
+
+def test_auxiliary_heads_receive_gradients():
+    torch.manual_seed(0)
+    model = WithAux(n_aux=2)
+    before = [a.weight.clone() for a in model.aux]
+    train.fit(model, fixed_batches(2), epochs=1, lr=0.1, device="cpu", progress=False)
+    assert all(not torch.equal(b, a.weight) for b, a in zip(before, model.aux))
+
+
+def test_step_lr_lowers_the_learning_rate_each_epoch():
+    h = train.fit(mlp(), fixed_batches(2), epochs=4, lr=0.1, device="cpu", progress=False,
+                  scheduler=lambda opt: torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5))
+    assert h["lr"] == pytest.approx([0.1, 0.05, 0.025, 0.0125])
+
+
+def test_step_lr_with_a_longer_step():
+    h = train.fit(mlp(), fixed_batches(1), epochs=5, lr=0.1, device="cpu", progress=False,
+                  scheduler=lambda opt: torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.1))
+    assert h["lr"] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
+
+
+class RecordingPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen = []
+
+    def step(self, metrics, *args, **kwargs):
+        self.seen.append(float(metrics))
+        return super().step(metrics, *args, **kwargs)
+
+
+class Frozen(nn.Module):
+    """Fixed logits whatever the input: the loss never improves."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        return torch.arange(10.0).expand(len(x), 10) + 0 * self.w
+
+
+def test_reduce_on_plateau_is_stepped_with_the_test_loss():
+    made = []
+
+    def plateau(opt):
+        made.append(RecordingPlateau(opt, factor=0.5, patience=0))
+        return made[-1]
+
+    data = fixed_batches(2)
+    h = train.fit(Frozen(), data, data, epochs=4, lr=0.1, device="cpu", progress=False,
+                  scheduler=plateau)
+    assert made[0].seen == pytest.approx(h["test_loss"])
+    # epoch 1 sets the best loss; every later epoch fails to improve on it
+    assert h["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.025])
+
+
+def test_reduce_on_plateau_without_test_set_uses_the_training_loss():
+    made = []
+
+    def plateau(opt):
+        made.append(RecordingPlateau(opt, factor=0.5, patience=0))
+        return made[-1]
+
+    h = train.fit(Frozen(), fixed_batches(2), epochs=3, lr=0.1, device="cpu", progress=False,
+                  scheduler=plateau)
+    assert made[0].seen == pytest.approx(h["train_loss"])
+    assert h["lr"] == pytest.approx([0.1, 0.1, 0.05])
+
+
+def test_after_backward_sees_every_step_with_gradients():
+    calls = []
+    model = mlp()
+
+    def probe(m, step):
+        assert m is model
+        calls.append((step, all(p.grad is not None for p in m.parameters()),
+                      m[1].weight.grad.norm().item(), m[1].weight.detach().clone()))
+
+    data = fixed_batches(3)
+    train.fit(model, data, epochs=2, lr=0.1, device="cpu", progress=False,
+              after_backward=probe)
+    assert [c[0] for c in calls] == list(range(6))
+    assert all(c[1] for c in calls)
+    assert all(c[2] > 0 for c in calls)
+    # called before the update: the weights it sees are those before that step
+    assert not torch.equal(calls[0][3], calls[1][3])
+
+
+def test_a_given_optimizer_is_used():
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    h = train.fit(model, fixed_batches(2), epochs=1, optimizer=opt, device="cpu",
+                  progress=False)
+    assert h.final("lr") == 3e-3
+    assert opt.state  # Adam kept moments: it did the steps
+
+
+def test_progress_bar_can_be_switched_off(capsys):
+    train.fit(mlp(), fixed_batches(2), epochs=1, device="cpu", progress=False)
+    assert capsys.readouterr().err == ""
+    train.fit(mlp(), fixed_batches(2), epochs=1, device="cpu", progress=True, label="bar")
+    assert "bar" in capsys.readouterr().err
+
+
+def test_rg_progress_switches_the_default_bar_off(capsys, monkeypatch):
+    monkeypatch.setenv("RG_PROGRESS", "0")
+    train.fit(mlp(), fixed_batches(2), epochs=1, device="cpu", label="quiet")
+    assert "quiet" not in capsys.readouterr().err
+    monkeypatch.setenv("RG_PROGRESS", "1")
+    train.fit(mlp(), fixed_batches(2), epochs=1, device="cpu", label="loud")
+    assert "loud" in capsys.readouterr().err
+
+
+def hand_history():
+    h = History("hand")
+    for epoch, (err, secs) in enumerate([(0.8, 2.0), (0.5, 3.0), (0.3, 4.0), (0.2, 5.0)], 1):
+        h.epochs.append({"epoch": epoch, "train_error": err, "test_error": None,
+                         "seconds": secs})
+    return h
+
+
+def test_history_first_epoch_below():
+    h = hand_history()
+    assert h.first_epoch_below("train_error", 0.5) == 2    # at or below
+    assert h.first_epoch_below("train_error", 0.49) == 3
+    assert h.first_epoch_below("train_error", 0.9) == 1
+    assert h.first_epoch_below("train_error", 0.1) is None
+    assert h.first_epoch_below("test_error", 1.0) is None  # never measured
+
+
+def test_history_seconds_until():
+    h = hand_history()
+    assert h.seconds_until("train_error", 0.5) == 5.0
+    assert h.seconds_until("train_error", 0.25) == 14.0
+    assert h.seconds_until("train_error", 0.1) is None
+    assert h.total_seconds == 14.0
+    assert h["train_error"] == [0.8, 0.5, 0.3, 0.2]
+    assert h.final("train_error") == 0.2

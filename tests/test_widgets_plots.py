@@ -1,0 +1,174 @@
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.lines import Line2D
+
+from reading_group import plots, widgets
+from reading_group.train import History
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------------------------
+# Widgets
+
+
+def test_slider_kinds():
+    s = widgets.slider(3, 1, 10, description="k")
+    assert isinstance(s, W.IntSlider)
+    assert (s.value, s.min, s.max, s.step) == (3, 1, 10, 1)
+    assert s.continuous_update is False and s.description == "k"
+    f = widgets.slider(0.5, 0.0, 2.0)
+    assert isinstance(f, W.FloatSlider) and not isinstance(f, W.IntSlider)
+    assert f.step == pytest.approx(0.02)
+    log = widgets.slider(0.01, 1e-4, 1.0, log=True)
+    assert isinstance(log, W.FloatLogSlider)
+    assert log.min == pytest.approx(-4) and log.max == pytest.approx(0)
+    assert log.value == pytest.approx(0.01)
+    assert log.base == 10
+
+
+def test_dropdown_defaults_to_the_first_option():
+    d = widgets.dropdown(["relu", "tanh"])
+    assert d.value == "relu"
+    assert widgets.dropdown(["relu", "tanh"], value="tanh").value == "tanh"
+
+
+def test_explorer_draws_at_the_start_and_on_every_change(capsys):
+    calls = []
+
+    def draw(k, act):
+        calls.append((k, act))
+        plt.figure()
+        plt.plot([0, k])
+
+    k = widgets.slider(3, 1, 9)
+    act = widgets.dropdown(["relu", "tanh"])
+    box = widgets.explorer(draw, title="Kernel size", k=k, act=act)
+    assert calls == [(3, "relu")]
+    k.value = 7
+    assert calls == [(3, "relu"), (7, "relu")]
+    act.value = "tanh"
+    assert calls[-1] == (7, "tanh") and len(calls) == 3
+    assert isinstance(box, W.VBox)
+    assert "Kernel size" in box.children[0].value
+    assert k in box.children[1].children and act in box.children[1].children
+    assert isinstance(box.children[2], W.Output)
+
+
+# ---------------------------------------------------------------------------------------
+# Plots
+
+
+def history(label, errors, seconds):
+    h = History(label)
+    for i, (e, s) in enumerate(zip(errors, seconds), 1):
+        h.epochs.append({"epoch": i, "train_error": e, "train_loss": 2 * e, "seconds": s})
+    return h
+
+
+def test_curves_draws_one_line_per_history_and_the_target():
+    a = history("relu", [0.5, 0.3, 0.2], [1.0, 1.0, 1.0])
+    b = history("tanh", [0.6, 0.5, 0.45], [2.0, 2.0, 2.0])
+    ax = plots.curves([a, b], "train_error", target=0.25, title="ReLU vs tanh")
+    lines = [l for l in ax.get_lines() if isinstance(l, Line2D)]
+    assert len(lines) == 3
+    np.testing.assert_allclose(lines[0].get_ydata(), [50, 30, 20])   # percent
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(lines[2].get_ydata(), [25, 25])       # the target line
+    assert ax.get_title() == "ReLU vs tanh"
+    assert ax.get_xlabel() == "epoch"
+    assert ax.get_ylabel() == "training error (%)"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["relu", "tanh"] and "25" in legend[2]
+
+
+def test_curves_against_cumulative_seconds():
+    a = history("relu", [0.5, 0.3, 0.2], [1.0, 2.0, 3.0])
+    ax = plots.curves([a], "train_loss", x="seconds")
+    line, = ax.get_lines()
+    np.testing.assert_allclose(line.get_xdata(), [1, 3, 6])
+    np.testing.assert_allclose(line.get_ydata(), [1.0, 0.6, 0.4])   # losses are not scaled
+    assert ax.get_xlabel() == "training time (s)"
+    assert ax.get_title() == "training loss (cross-entropy)"
+
+
+def test_curves_draw_on_a_given_axis_with_styles():
+    fig, ax = plt.subplots()
+    out = plots.curves([history("a", [0.5], [1.0])], ax=ax, styles={"a": {"color": "red"}})
+    assert out is ax
+    assert ax.get_lines()[0].get_color() == "red"
+
+
+def test_image_grid_with_labels_captions_each_image():
+    images = torch.randint(0, 256, (5, 3, 8, 8), dtype=torch.uint8)
+    labels = torch.tensor([0, 1, 2, 1, 0])
+    fig = plots.image_grid(images, labels, classes=("cat", "dog", "ship"), ncols=3, title="Pets")
+    assert fig._suptitle.get_text() == "Pets"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:5] == ["cat", "dog", "ship", "dog", "cat"]
+    assert len(fig.axes) == 6   # 2 rows of 3
+    shown = fig.axes[1].get_images()[0].get_array()
+    assert np.array_equal(np.asarray(shown), images[1].permute(1, 2, 0).numpy())
+
+
+def test_image_grid_without_labels_is_one_picture_with_row_labels():
+    images = torch.zeros(6, 3, 8, 8, dtype=torch.uint8)
+    images[3:] = 200   # second row bright
+    fig = plots.image_grid(images, ncols=3, title="Rows", row_labels=["dark", "bright"])
+    ax, = fig.axes
+    assert ax.get_title() == "Rows"
+    picture = np.asarray(ax.get_images()[0].get_array())
+    assert picture.shape[-1] == 3
+    ticks = ax.get_yticks()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["dark", "bright"]
+    # each label sits at the middle of its row of images: the rows of pixels 3.5 either side
+    # of it belong to that row's images (zeros, then 200s), not to the white padding
+    middle_column = picture[:, 2 + 4]   # a column through the first image of each row
+    for tick, expected in zip(ticks, (0, 200)):
+        for dy in (-3.5, 3.5):
+            assert middle_column[int(round(tick + dy))].tolist() == [expected] * 3
+        top = int(tick - 3.5)
+        bottom = int(tick + 3.5)
+        assert middle_column[top - 1].tolist() == [255] * 3    # padding just above
+        assert middle_column[bottom + 1].tolist() == [255] * 3  # and just below
+
+
+def test_bars_draws_one_bar_per_entry():
+    values = {"conv": 1234.0, "dense": 56789.0, "other": 10.0}
+    ax = plots.bars(values, title="Parameters", ylabel="count", log=True)
+    assert [p.get_height() for p in ax.patches] == [1234.0, 56789.0, 10.0]
+    assert ax.get_yscale() == "log"
+    assert ax.get_title() == "Parameters" and ax.get_ylabel() == "count"
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["1,234", "56,789", "10"]
+
+
+def test_bars_without_annotation_on_a_linear_scale():
+    ax = plots.bars({"a": 1, "b": 2}, title="T", ylabel="y", annotate=False, label="ours")
+    assert ax.get_yscale() == "linear" and not ax.texts
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ours"]
+
+
+def test_filter_mosaic_scales_each_filter_to_its_own_range():
+    g = torch.Generator().manual_seed(0)
+    spread = torch.tensor([1, 10, 0.1, 3, 5]).view(5, 1, 1, 1)
+    weight = torch.randn(5, 3, 4, 4, generator=g) * spread
+    fig = plots.filter_mosaic(weight, ncols=3, title="conv1")
+    ax, = fig.axes
+    assert ax.get_title() == "conv1"
+    picture = np.asarray(ax.get_images()[0].get_array())
+    w = weight.numpy()
+    for i in range(5):
+        r, c = divmod(i, 3)
+        y, x = 2 + r * 6, 2 + c * 6          # make_grid: 2 pixels of padding around 4x4 cells
+        cell = picture[y:y + 4, x:x + 4].transpose(2, 0, 1).astype(float)
+        expected = (w[i] - w[i].min()) / (w[i].max() - w[i].min()) * 255
+        assert np.abs(cell - expected).max() <= 0.5 + 1e-6
+        assert cell.min() == 0 and cell.max() == 255
