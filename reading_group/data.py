@@ -40,7 +40,7 @@ CIFAR10_CLASSES = (
 )
 DATASETS = ("cifar10", "synthetic")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"}
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 DOWNLOAD_HOST = ("www.cs.toronto.edu", 443)
 
 
@@ -370,8 +370,9 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
     """An ImageFolder tree ``folder/{train,test}/<class>/<image>`` as uint8 tensors.
 
     `expected_classes` (for CIFAR-10, its ten names) must match the class folders exactly.
-    With `cache_dir`, the decoded tensors are saved there and reused while the files are
-    unchanged.
+    Each split comes back in one fixed random order (not class by class, as the files are
+    listed), so a slice of the first N images holds every class. With `cache_dir`, the
+    decoded tensors are saved there and reused while the files are unchanged.
     """
     folder = Path(folder)
     name = name or folder.name
@@ -384,7 +385,8 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
     cache = Path(cache_dir) / f"{name}-imagefolder.pt" if cache_dir else None
     if cache is not None and cache.exists():
         stored = read_cache(cache)
-        if stored["fingerprint"] == stamp and tuple(stored["classes"]) == classes:
+        if (stored["version"] == CACHE_VERSION and stored["fingerprint"] == stamp
+                and tuple(stored["classes"]) == classes):
             return Dataset(name, f"ImageFolder tree {folder} (cached)", classes,
                            Split(stored["train_images"], stored["train_labels"]),
                            Split(stored["test_images"], stored["test_labels"]))
@@ -394,7 +396,9 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
         paths = [p for c in classes for p in per_class[c]]
         labels = torch.tensor([i for i, c in enumerate(classes) for _ in per_class[c]],
                               dtype=torch.int64)
-        splits[split] = Split(decode_files(paths), labels)
+        # Files are listed class by class; one fixed shuffle makes any slice a fair sample.
+        order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
+        splits[split] = Split(decode_files(paths)[order], labels[order])
     if cache is not None:
         write_cache(cache, {
             "version": CACHE_VERSION, "fingerprint": stamp, "classes": list(classes),
@@ -420,8 +424,8 @@ def read_cache(path: Path) -> dict:
         raise DataError(f"The cache file {path} is truncated or corrupted ({err}). {fix}") from None
     keys = {"version", "fingerprint", "classes", "train_images", "train_labels",
             "test_images", "test_labels"}
-    if not isinstance(stored, dict) or not keys <= set(stored) or stored["version"] != CACHE_VERSION:
-        raise DataError(f"The cache file {path} is not one this version wrote. {fix}")
+    if not isinstance(stored, dict) or not keys <= set(stored):
+        raise DataError(f"The cache file {path} is not one this package wrote. {fix}")
     for split in ("train", "test"):
         if len(stored[f"{split}_images"]) != len(stored[f"{split}_labels"]):
             raise DataError(f"The cache file {path} holds a different number of {split} images "

@@ -95,6 +95,19 @@ def pytorch_alpha(paper_alpha: float, n: int) -> float:
     return paper_alpha * n
 
 
+def lrn_window_sums(a: torch.Tensor, n: int = 5) -> torch.Tensor:
+    """The sum in LRN's denominator: for each channel i of ``[N, C, H, W]`` activities, the
+    sum of squares over channels i - n//2 to i + n//2, clipped at the first and last channel
+    as in `local_response_norm`.
+
+    ``alpha * S / k`` says how much LRN does to a unit: near 0 it only multiplies by the
+    fixed gain ``k**-beta``; from about 1 upwards it damps the unit on top of that.
+    """
+    half = n // 2
+    padded = F.pad(a.pow(2), (0, 0, 0, 0, half, half))
+    return padded.unfold(1, 2 * half + 1, 1).sum(-1)
+
+
 class LocalResponseNorm(nn.LocalResponseNorm):
     """LRN with the paper's constants and convention (sum not divided by n), computed by
     PyTorch's fast module with alpha converted by `pytorch_alpha`."""
@@ -143,6 +156,52 @@ class Dropout(nn.Module):
         return f"p={self.p}, inverted={self.inverted}"
 
 
+def dropout_statistics(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Three numbers that say what a dropout layer did to x, as a tensor:
+
+    - the share of outputs zeroed among inputs that were not zero (dropout's p);
+    - mean(out) / mean(x): 1 when the expected activation is kept (inverted dropout in
+      training, or any dropout at test time), 1-p for the paper's form while training;
+    - mean(out**2) / mean(x**2): 1/(1-p) for inverted dropout in training (the survivors,
+      scaled by 1/(1-p), carry the extra spread), 1-p for the paper's form, 1 when nothing
+      was dropped.
+
+    Random masks make them random too, but over a million activations each is within a few
+    thousandths of its expected value, so two correct dropouts give nearly the same numbers
+    and a wrong scaling stands out (used to check a reader's dropout against `nn.Dropout`).
+    """
+    x, out = x.double().flatten(), out.double().flatten()
+    nonzero = x != 0
+    zeroed = (out[nonzero] == 0).double().mean()
+    return torch.stack([zeroed, out.mean() / x.mean(), out.pow(2).mean() / x.pow(2).mean()])
+
+
+DROPOUT_TYPES = (nn.Dropout, Dropout)
+
+
+@torch.no_grad()
+def mask_log_probs(model: nn.Module, x: torch.Tensor, n_masks: int) -> torch.Tensor:
+    """Log-softmax outputs ``[n_masks, N, classes]`` of `n_masks` passes over x, each with
+    fresh dropout masks: the model runs in eval mode except for its dropout layers.
+
+    Averaging the softmax of these passes estimates the average prediction of the thinned
+    nets that dropout trains; AlexNet (Section 4.2) instead runs every unit once with its
+    output scaled, which the paper calls a reasonable approximation of the geometric mean of
+    those predictions. With inverted dropout that scaled pass is the ordinary eval pass.
+    The model's train/eval modes are restored afterwards.
+    """
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, DROPOUT_TYPES):
+            m.train()
+    try:
+        return torch.stack([F.log_softmax(model(x), dim=-1) for _ in range(n_masks)])
+    finally:
+        for m, mode in modes.items():
+            m.training = mode
+
+
 # ---------------------------------------------------------------------------------------
 # Activations by name
 
@@ -155,3 +214,15 @@ def activation(name: str) -> nn.Module:
         return ACTIVATIONS[name]()
     except KeyError:
         raise ValueError(f"Unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}") from None
+
+
+def derivative(fn, x: torch.Tensor) -> torch.Tensor:
+    """The derivative of an elementwise function at every point of x, by autograd.
+
+    For a function that acts on each element alone (an activation), the gradient of the sum
+    of its outputs is, element by element, its derivative: d/dx_i sum_j f(x_j) = f'(x_i).
+    At ReLU's kink, x = 0, PyTorch takes the derivative to be 0.
+    """
+    x = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(fn(x).sum(), x)
+    return grad

@@ -82,6 +82,13 @@ FIGURES = {f"{f.paper}.{key}": f for key, f in {
                                 "top-5 error saved by overlapping pooling"),
     "dropout_p": Figure(0.5, "", "alexnet", "Section 4.2", "dropout probability"),
     "pca_sigma": Figure(0.1, "", "alexnet", "Section 4.1", "std of the PCA colour noise"),
+    "augment_factor": Figure(2048, "times", "alexnet", "Section 4.1",
+                             "growth of the training set from random 224x224 crops and their "
+                             "horizontal reflections"),
+    "pca_gain_top1": Figure(1, "points", "alexnet", "Section 4.1",
+                            "top-1 error saved by the PCA colour noise (\"over 1%\")"),
+    "dropout_slowdown": Figure(2, "times", "alexnet", "Section 4.2",
+                               "dropout roughly doubles the iterations needed to converge"),
     "batch_size": Figure(128, "images", "alexnet", "Section 5", "batch size"),
     "momentum": Figure(0.9, "", "alexnet", "Section 5", "momentum"),
     "weight_decay": Figure(0.0005, "", "alexnet", "Section 5", "weight decay"),

@@ -28,6 +28,8 @@ METRIC_LABELS = {
     "test_error": "test error (%)",
     "train_loss": "training loss (cross-entropy)",
     "test_loss": "test loss (cross-entropy)",
+    "clean_train_error": "training error, eval mode (%)",
+    "clean_train_loss": "training loss, eval mode (cross-entropy)",
 }
 
 
@@ -138,3 +140,28 @@ def filter_mosaic(weight: torch.Tensor, *, ncols: int = 16, title: str = "Filter
     w = (w - lo) / (hi - lo).clamp_min(1e-8)
     images = (w * 255).round().to(torch.uint8)
     return image_grid(images, ncols=ncols, title=title, size=0.6)
+
+
+def per_layer(series: dict, *, title: str, ylabel: str, ax=None, log: bool = True,
+              xlabel: str = "layer (1 = nearest the input)", styles=None):
+    """One line per entry of `series` (label -> {layer name: value}), layers in their order.
+
+    For per-layer measurements such as gradient norms (`probes.layer_gradient_norms`):
+    layers are numbered from 1 at the input end, and the y-axis is logarithmic by default,
+    so a factor of ten is the same step anywhere on it. `styles` maps a label to plot
+    keyword arguments.
+    """
+    ax = new_axis(ax)
+    for label, values in series.items():
+        ys = np.array([float(v) for v in values.values()])
+        ax.plot(np.arange(1, len(ys) + 1), ys, marker="o", ms=3, label=label,
+                **(styles or {}).get(label, {}))
+    if log:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(series) > 1:
+        ax.legend()
+    return ax

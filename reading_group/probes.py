@@ -113,6 +113,24 @@ def sparsity(model: nn.Module, x: torch.Tensor, kind=nn.ReLU) -> dict[str, float
             for name, out in relu_outputs(model, x, kind).items()}
 
 
+def peak_share(a: torch.Tensor, dim: int = 1) -> float:
+    """The largest response's share of the total along `dim`, averaged over the other positions.
+
+    For non-negative activities (after a ReLU): ``max / sum`` across the channels at each
+    pixel of ``[N, C, H, W]`` maps (``dim=1``), or of one channel profile ``[C]``
+    (``dim=0``). 1 means one channel carries the whole response, 1/C that all are equal.
+    Positions where every response is zero have no share and are left out. Used to ask
+    whether a normalisation (AlexNet's LRN, Section 3.3) sharpens the peak of a profile.
+    """
+    if (a < 0).any():
+        raise ValueError("peak_share needs non-negative activities (after a ReLU)")
+    total = a.sum(dim)
+    active = total > 0
+    if not active.any():
+        raise ValueError("every response is zero: no peak to measure")
+    return (a.amax(dim)[active] / total[active]).mean().item()
+
+
 def dead_units(model: nn.Module, batches, kind=nn.ReLU, device=None) -> dict[str, torch.Tensor]:
     """For each activation module, a boolean per unit (per channel for conv maps): True when
     the unit never gave a positive output on any image of `batches`. The model's mode is

@@ -61,6 +61,29 @@ class History:
                 return total
         return None
 
+    def crossing(self, key: str, target: float, x: str = "epoch"):
+        """When `key` first reaches `target`, in epochs (``x="epoch"``) or cumulative
+        training seconds (``x="seconds"``), interpolated linearly between the two epoch-end
+        records either side of the crossing; None when it never does.
+
+        Finer than `first_epoch_below` and `seconds_until`, which round up to a whole epoch.
+        A run already at the target after its first epoch gives that epoch's end: nothing
+        earlier was recorded.
+        """
+        if x not in ("epoch", "seconds"):
+            raise ValueError(f"x must be 'epoch' or 'seconds', got {x!r}")
+        previous, elapsed = None, 0.0
+        for e in self.epochs:
+            elapsed += e["seconds"]
+            here = (e["epoch"] if x == "epoch" else elapsed, e[key])
+            if here[1] is not None and here[1] <= target:
+                if previous is None or previous[1] is None:
+                    return float(here[0])
+                share = (previous[1] - target) / (previous[1] - here[1])
+                return float(previous[0] + share * (here[0] - previous[0]))
+            previous = here
+        return None
+
     def to_dict(self) -> dict:
         return {"label": self.label, "epochs": self.epochs}
 
@@ -98,11 +121,28 @@ def evaluate(model: nn.Module, batches, device=None) -> tuple[float, float]:
     return loss_sum / count, wrong / count
 
 
+@torch.no_grad()
+def mistakes(model: nn.Module, batches, device=None) -> torch.Tensor:
+    """A bool per example of `batches`, in their order: True where the model (in eval mode)
+    gets it wrong. Two models' mistakes on the same test images give a paired comparison
+    (`verdicts.paired_gap`)."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    wrong = []
+    for x, y in batches:
+        logits, _ = split_outputs(model(x.to(device)))
+        wrong.append((logits.argmax(1) != y.to(device)).cpu())
+    model.train(was_training)
+    return torch.cat(wrong)
+
+
 def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
         optimizer: torch.optim.Optimizer | None = None, scheduler=None,
         aux_weight: float = 0.3, after_backward=None, seed: int | None = 0,
-        device=None, label: str = "", progress: bool | None = None) -> History:
+        device=None, label: str = "", progress: bool | None = None,
+        train_eval_batches=None) -> History:
     """Train `model` and return its History.
 
     Arguments:
@@ -117,6 +157,10 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
             (for gradient probes).
         seed: seeds PyTorch before training, so dropout masks repeat run to run.
         progress: show a progress bar (default: unless `RG_PROGRESS=0`).
+        train_eval_batches: training images without augmentation; when given, each epoch
+            also records ``clean_train_loss`` and ``clean_train_error``, measured on them in
+            eval mode (no dropout masks, weights as they are at the epoch's end), beside the
+            running averages of ``train_loss`` and ``train_error``.
     """
     device = torch.device(device) if device else default_device()
     if seed is not None:
@@ -157,6 +201,9 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
                   "seconds": seconds, "lr": opt.param_groups[0]["lr"]}
         if test_batches is not None:
             record["test_loss"], record["test_error"] = evaluate(model, test_batches, device)
+        if train_eval_batches is not None:
+            record["clean_train_loss"], record["clean_train_error"] = evaluate(
+                model, train_eval_batches, device)
         history.epochs.append(record)
         bar.set_postfix(train_err=f"{record['train_error']:.3f}",
                         test_err="-" if record["test_error"] is None else f"{record['test_error']:.3f}")

@@ -70,6 +70,20 @@ def below(value, threshold) -> Check:
     return Check(float(value), float(threshold), "below")
 
 
+def paired_gap(wrong_a, wrong_b) -> tuple[float, float]:
+    """Error rate of b minus error rate of a on the same examples, and its standard error.
+
+    `wrong_a`, `wrong_b`: a bool per example (`train.mistakes`). The comparison is paired:
+    each example contributes d = wrong_b - wrong_a (-1, 0 or 1), so the images both models
+    get right, or both get wrong, add no noise. The standard error is the sample standard
+    deviation of d over sqrt(N); a gap within about two of them could be chance.
+    """
+    d = torch.as_tensor(wrong_b, dtype=torch.float64) - torch.as_tensor(wrong_a, dtype=torch.float64)
+    if d.numel() < 2:
+        raise ValueError("need at least two examples")
+    return d.mean().item(), (d.std() / d.numel() ** 0.5).item()
+
+
 def results_dir() -> Path:
     return Path(os.environ.get("RG_RESULTS_DIR") or project_root() / "results") / "verdicts"
 
