@@ -411,7 +411,7 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
 def write_cache(path: Path, payload: dict) -> None:
     """Write to a temporary file and rename, so an interrupted run leaves no half-written cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # one per process: loaders may race
     torch.save(payload, tmp)
     os.replace(tmp, path)
 
