@@ -281,40 +281,19 @@ def test_stray_file_where_a_class_folder_belongs(image_tree):
     assert "labels.csv" in str(info.value)
 
 
-def test_unreadable_image_is_named(image_tree):
+@pytest.mark.parametrize("where, damage", [
+    ("train/cat/broken.jpg", lambda path: path.write_bytes(b"this is not a JPEG" * 20)),
+    ("train/deer/broken.bmp", lambda path: path.write_bytes(b"BM" + b"garbage" * 10)),
+    ("test/ship/000.png", lambda path: path.write_bytes(path.read_bytes()[:60])),
+    ("test/dog/empty.png", lambda path: path.write_bytes(b"")),
+], ids=["garbage jpg", "garbage bmp", "truncated png", "empty png"])
+def test_unreadable_image_is_named(image_tree, where, damage):
     root, _ = image_tree
-    bad = root / "cifar10" / "train" / "cat" / "broken.jpg"
-    bad.write_bytes(b"this is not a JPEG" * 20)
+    bad = root / "cifar10" / where
+    damage(bad)
     with pytest.raises(DataError) as info:
         data.load("cifar10", root=root)
     assert str(bad) in str(info.value)
-
-
-def test_unreadable_bmp_is_named(image_tree):
-    root, _ = image_tree
-    bad = root / "cifar10" / "train" / "deer" / "broken.bmp"
-    bad.write_bytes(b"BM" + b"garbage" * 10)
-    with pytest.raises(DataError) as info:
-        data.load("cifar10", root=root)
-    assert str(bad) in str(info.value)
-
-
-def test_truncated_png_is_named(image_tree):
-    root, _ = image_tree
-    victim = root / "cifar10" / "test" / "ship" / "000.png"
-    victim.write_bytes(victim.read_bytes()[:60])
-    with pytest.raises(DataError) as info:
-        data.load("cifar10", root=root)
-    assert str(victim) in str(info.value)
-
-
-def test_empty_image_file_is_named(image_tree):
-    root, _ = image_tree
-    empty = root / "cifar10" / "test" / "dog" / "empty.png"
-    empty.write_bytes(b"")
-    with pytest.raises(DataError) as info:
-        data.load("cifar10", root=root)
-    assert str(empty) in str(info.value)
 
 
 def test_mixed_image_sizes_are_refused(image_tree):
