@@ -76,7 +76,8 @@ def local_response_norm(a: torch.Tensor, n: int = 5, k: float = 2.0, alpha: floa
 
         b[i] = a[i] / (k + alpha * sum_{j = i - n//2}^{i + n//2} a[j]**2) ** beta
 
-    with the sum clipped at the first and last channel. The paper's text sums without
+    with the sum clipped at the first and last channel. The paper's n is odd (5); for an even
+    n the window takes n channels, one more before i than after, as PyTorch's module does. The paper's text sums without
     dividing by n (its constants: k=2, n=5, alpha=1e-4, beta=0.75); `torch.nn.LocalResponseNorm`,
     Caffe and the authors' cuda-convnet divide the sum by n, so their alpha is n times the
     paper's for the same result (see `pytorch_alpha`).
@@ -85,7 +86,7 @@ def local_response_norm(a: torch.Tensor, n: int = 5, k: float = 2.0, alpha: floa
     channels = a.shape[1]
     total = torch.zeros_like(a)
     for i in range(channels):
-        lo, hi = max(0, i - n // 2), min(channels - 1, i + n // 2)
+        lo, hi = max(0, i - n // 2), min(channels - 1, i + (n - 1) // 2)
         total[:, i] = squares[:, lo:hi + 1].sum(dim=1)
     return a / (k + alpha * total).pow(beta)
 
@@ -97,15 +98,14 @@ def pytorch_alpha(paper_alpha: float, n: int) -> float:
 
 def lrn_window_sums(a: torch.Tensor, n: int = 5) -> torch.Tensor:
     """The sum in LRN's denominator: for each channel i of ``[N, C, H, W]`` activities, the
-    sum of squares over channels i - n//2 to i + n//2, clipped at the first and last channel
-    as in `local_response_norm`.
+    sum of squares over the n channels from i - n//2 to i + (n-1)//2, clipped at the first
+    and last channel as in `local_response_norm`.
 
     ``alpha * S / k`` says how much LRN does to a unit: near 0 it only multiplies by the
     fixed gain ``k**-beta``; from about 1 upwards it damps the unit on top of that.
     """
-    half = n // 2
-    padded = F.pad(a.pow(2), (0, 0, 0, 0, half, half))
-    return padded.unfold(1, 2 * half + 1, 1).sum(-1)
+    padded = F.pad(a.pow(2), (0, 0, 0, 0, n // 2, (n - 1) // 2))
+    return padded.unfold(1, n, 1).sum(-1)
 
 
 class LocalResponseNorm(nn.LocalResponseNorm):

@@ -10,7 +10,7 @@ from reading_group import layers, probes
 from reading_group.models import DeepMLP, Figure1CNN, initialise
 
 
-@pytest.mark.parametrize("n", [3, 5, 7])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 7])
 @pytest.mark.parametrize("alpha", [1e-4, 1e-2])
 def test_lrn_formula_matches_pytorch_once_alpha_is_converted(n, alpha):
     torch.manual_seed(n)
@@ -132,3 +132,13 @@ def test_dead_units_per_channel_of_conv_maps():
         net[0].bias.copy_(torch.tensor([0.0, -100.0]))
     dead = probes.dead_units(net, [(torch.rand(3, 1, 4, 4), None)])
     assert dead["1"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize("n", [2, 4, 5])
+def test_lrn_window_sums_add_n_squares(n):
+    torch.manual_seed(n)
+    a = torch.randn(2, 9, 3, 3)
+    sums = layers.lrn_window_sums(a, n)
+    for i in range(9):
+        lo, hi = max(0, i - n // 2), min(8, i + (n - 1) // 2)
+        assert torch.allclose(sums[:, i], a[:, lo:hi + 1].pow(2).sum(1), atol=1e-6)
