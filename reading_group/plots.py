@@ -113,9 +113,11 @@ def _mosaic(images, ncols, title, row_labels, scale):
     return fig
 
 
-def bars(values: dict, *, title: str, ylabel: str, ax=None, log: bool = False,
+def bars(values: dict, *, title: str, xlabel: str, ylabel: str, ax=None, log: bool = False,
          colors=None, annotate: bool = True, fmt: str = "{:,.0f}", label: str | None = None):
-    """A bar per entry of `values` (name -> number), optionally on a log scale."""
+    """A bar per entry of `values` (name -> number), optionally on a log scale.
+
+    `xlabel` names what the bars are (they are labelled one by one on the axis too)."""
     ax = new_axis(ax)
     names = list(values)
     heights = [float(values[k]) for k in names]
@@ -125,6 +127,7 @@ def bars(values: dict, *, title: str, ylabel: str, ax=None, log: bool = False,
     if annotate:
         ax.bar_label(rects, labels=[fmt.format(h) for h in heights], fontsize=8)
     ax.set_title(title)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if label:
         ax.legend()

@@ -142,16 +142,17 @@ def test_image_grid_without_labels_is_one_picture_with_row_labels():
 
 def test_bars_draws_one_bar_per_entry():
     values = {"conv": 1234.0, "dense": 56789.0, "other": 10.0}
-    ax = plots.bars(values, title="Parameters", ylabel="count", log=True)
+    ax = plots.bars(values, title="Parameters", xlabel="layer", ylabel="count", log=True)
     assert [p.get_height() for p in ax.patches] == [1234.0, 56789.0, 10.0]
     assert ax.get_yscale() == "log"
     assert ax.get_title() == "Parameters" and ax.get_ylabel() == "count"
+    assert ax.get_xlabel() == "layer"
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["1,234", "56,789", "10"]
 
 
 def test_bars_without_annotation_on_a_linear_scale():
-    ax = plots.bars({"a": 1, "b": 2}, title="T", ylabel="y", annotate=False, label="ours")
+    ax = plots.bars({"a": 1, "b": 2}, title="T", xlabel="x", ylabel="y", annotate=False, label="ours")
     assert ax.get_yscale() == "linear" and not ax.texts
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ours"]
 
