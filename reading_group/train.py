@@ -52,21 +52,12 @@ class History:
                 return e["epoch"]
         return None
 
-    def seconds_until(self, key: str, target: float):
-        """Cumulative training seconds until `key` first reaches `target`, else None."""
-        total = 0.0
-        for e in self.epochs:
-            total += e["seconds"]
-            if e[key] is not None and e[key] <= target:
-                return total
-        return None
-
     def crossing(self, key: str, target: float, x: str = "epoch"):
         """When `key` first reaches `target`, in epochs (``x="epoch"``) or cumulative
         training seconds (``x="seconds"``), interpolated linearly between the two epoch-end
         records either side of the crossing; None when it never does.
 
-        Finer than `first_epoch_below` and `seconds_until`, which round up to a whole epoch.
+        Finer than `first_epoch_below`, which rounds up to a whole epoch.
         A run already at the target after its first epoch gives that epoch's end: nothing
         earlier was recorded.
         """

@@ -307,11 +307,8 @@ def test_history_first_epoch_below():
     assert h.first_epoch_below("test_error", 1.0) is None  # never measured
 
 
-def test_history_seconds_until():
+def test_history_totals_and_columns():
     h = hand_history()
-    assert h.seconds_until("train_error", 0.5) == 5.0
-    assert h.seconds_until("train_error", 0.25) == 14.0
-    assert h.seconds_until("train_error", 0.1) is None
     assert h.total_seconds == 14.0
     assert h["train_error"] == [0.8, 0.5, 0.3, 0.2]
     assert h.final("train_error") == 0.2
