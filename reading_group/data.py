@@ -189,8 +189,7 @@ def load(name: str | None = None, *, root: str | Path | None = None,
     check_dataset_name(name)
     root = Path(root) if root is not None else data_dir()
     if name == "synthetic":
-        ds = synthetic(n_train or 5_000, n_test or 1_000, seed=seed)
-        return ds
+        return synthetic(n_train or 5_000, n_test or 1_000, seed=seed)
     ds = find_cifar10(root, allow_download=allow_download)
     if ds is None:
         announce_fallback(
