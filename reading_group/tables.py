@@ -59,6 +59,16 @@ class Table:
             lines.insert(0, self.title)
         return "\n".join(lines)
 
+    def markdown(self) -> str:
+        """The rows as a GitHub-flavoured Markdown table (no title; '|' escaped, one line a row)."""
+        def cell(value):
+            return " ".join(format_cell(value).split()).replace("|", "\\|")
+
+        lines = ["| " + " | ".join(cell(c) for c in self.columns) + " |",
+                 "|" + "|".join(" --- " for _ in self.columns) + "|"]
+        lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in self.rows]
+        return "\n".join(lines)
+
     def _repr_html_(self):
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.columns)
         body = "".join(

@@ -75,3 +75,15 @@ def image_tree(tmp_path):
     root = tmp_path / "data"
     written = write_image_tree(root / "cifar10", rg_data.CIFAR10_CLASSES)
     return root, written
+
+
+def load_tool(name):
+    """The script tools/<name>.py as a module (tools/ is a folder of scripts, not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,7 +9,7 @@ from reading_group.verdicts import ClaimFailed, Record, above, at_least, at_most
 
 ENTRY_KEYS = {"id", "claim", "paper", "ours", "verdict", "must_hold"}
 RECORD_KEYS = {"notebook", "profile", "dataset", "torch", "device", "seconds", "recorded",
-               "claims"}
+               "code_sha256", "claims"}
 
 
 @pytest.fixture
@@ -182,3 +182,150 @@ def test_load_records_reads_back_every_record(results):
 
 def test_results_dir_follows_the_environment(results):
     assert verdicts.results_dir() == results / "verdicts"
+
+
+# --- code fingerprints and freshness ---------------------------------------------------
+
+def notebook(*cells):
+    """A notebook's JSON from ("code" | "markdown", source) pairs."""
+    return {"cells": [{"cell_type": kind, "metadata": {}, "source": source,
+                       **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                      for kind, source in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+SAVING = notebook(("markdown", "# 05 — x"), ("code", "record = rg.verdicts.Record('05_x')"),
+                  ("code", "record.save()\nrecord.table()"))
+
+
+def test_code_fingerprint_is_sha256_of_the_code_cells_alone():
+    import hashlib
+
+    nb = notebook(("markdown", "# title"), ("code", "a = 1"), ("code", ["b = ", "2"]))
+    expected = hashlib.sha256(b"a = 1\0b = 2\0").hexdigest()
+    assert verdicts.code_sha256(nb) == expected
+
+
+def test_code_fingerprint_ignores_outputs_prose_metadata_and_line_ends():
+    nb = notebook(("markdown", "# title"), ("code", "a = 1\nb = 2"))
+    same = notebook(("markdown", "# another title"), ("code", "a = 1\r\nb = 2"))
+    same["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1"}]
+    same["cells"][1]["execution_count"] = 7
+    same["cells"][1]["metadata"] = {"slideshow": {"slide_type": "slide"}}
+    assert verdicts.code_sha256(nb) == verdicts.code_sha256(same)
+
+
+@pytest.mark.parametrize("edit", [
+    [("code", "a = 2")],                        # a changed line
+    [("code", "a = 1"), ("code", "")],           # an extra (empty) code cell
+    [("code", "a ="), ("code", " 1")],           # the same text split differently
+])
+def test_code_fingerprint_changes_with_the_code(edit):
+    assert verdicts.code_sha256(notebook(("code", "a = 1"))) != verdicts.code_sha256(notebook(*edit))
+
+
+def test_code_fingerprint_reads_a_file(tmp_path):
+    path = tmp_path / "05_x.ipynb"
+    path.write_text(json.dumps(SAVING))
+    assert verdicts.code_sha256(path) == verdicts.code_sha256(SAVING)
+
+
+def test_saved_record_keeps_its_notebooks_fingerprint(results, tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "05_x.ipynb").write_text(json.dumps(SAVING))
+    monkeypatch.setattr(verdicts, "notebooks_dir", lambda: notebooks)
+    with_notebook = Record("05_x", dataset="cifar10")
+    stored = json.loads(with_notebook.save().read_text())
+    assert stored["code_sha256"] == verdicts.code_sha256(SAVING)
+    without = Record("06_nowhere", dataset="cifar10")
+    assert json.loads(without.save().read_text())["code_sha256"] is None
+
+
+def write_case(tmp_path, records, notebooks):
+    """Records and notebooks in tmp_path; returns freshness() as {notebook: status}."""
+    nb_dir = tmp_path / "nbs"
+    nb_dir.mkdir()
+    for name, nb in notebooks.items():
+        (nb_dir / f"{name}.ipynb").write_text(json.dumps(nb))
+    statuses = verdicts.freshness(records, nb_dir)
+    return {f.notebook: f.status for f in statuses}, statuses
+
+
+def record_for(name, code_sha256="absent"):
+    r = {"notebook": name, "profile": "standard", "dataset": "cifar10",
+         "recorded": "2026-01-01T00:00:00+00:00", "claims": []}
+    if code_sha256 != "absent":
+        r["code_sha256"] = code_sha256
+    return r
+
+
+def test_freshness_tells_every_case_apart(tmp_path):
+    edited = notebook(("code", "record.save()  # edited"))
+    summary = notebook(("markdown", "# 08"), ("code", "rg.verdicts.load_records()"))
+    found, _ = write_case(tmp_path, [
+        record_for("01_current", verdicts.code_sha256(SAVING)),
+        record_for("02_stale", verdicts.code_sha256(SAVING)),
+        record_for("03_old"),
+        record_for("04_nulled", None),
+        record_for("09_renamed", "0" * 64),
+    ], {"01_current": SAVING, "02_stale": edited, "03_old": SAVING, "04_nulled": SAVING,
+        "05_missing": SAVING, "08_summary": summary})
+    assert found == {"01_current": "current", "02_stale": "stale", "03_old": "unhashed",
+                     "04_nulled": "unhashed", "05_missing": "missing", "09_renamed": "orphaned"}
+
+
+def test_require_current_names_each_notebook_to_run(tmp_path):
+    _, statuses = write_case(tmp_path, [record_for("01_old"), record_for("02_gone", "0" * 64)],
+                             {"01_old": SAVING, "03_missing": SAVING})
+    with pytest.raises(verdicts.RecordsOutOfDate) as info:
+        verdicts.require_current(statuses)
+    message = str(info.value)
+    assert "run notebooks/03_missing.ipynb" in message
+    assert "results/verdicts/02_gone.json" in message
+    assert "01_old" not in message  # no fingerprint: allowed unless strict
+    with pytest.raises(verdicts.RecordsOutOfDate, match="run notebooks/01_old.ipynb"):
+        verdicts.require_current(statuses, strict=True)
+
+
+def test_require_current_passes_current_records(tmp_path):
+    _, statuses = write_case(tmp_path, [record_for("01_x", verdicts.code_sha256(SAVING))],
+                             {"01_x": SAVING})
+    verdicts.require_current(statuses, strict=True)
+    table = verdicts.freshness_table(statuses)
+    assert table.column("record") == ["current"] and table.column("profile") == ["standard"]
+
+
+def two_records():
+    return [{"notebook": "01_a", "claims": [
+                {"id": "C01.1", "claim": "a | b", "paper": "p", "ours": "o", "verdict": "held",
+                 "must_hold": True},
+                {"id": "C01.2", "claim": "c", "paper": "p", "ours": "o", "verdict": "not held",
+                 "must_hold": False}]},
+            {"notebook": "05_b", "claims": [
+                {"id": "C05.1", "claim": "d", "paper": "p", "ours": "o", "verdict": "not tested",
+                 "must_hold": False}]}]
+
+
+def test_claims_table_has_one_row_per_claim_with_its_notebook():
+    table = verdicts.claims_table(two_records())
+    assert table.columns == ["claim", "what it says", "paper", "ours", "verdict", "notebook"]
+    assert table.column("claim") == ["C01.1 *", "C01.2", "C05.1"]
+    assert table.column("notebook") == ["01_a", "01_a", "05_b"]
+    lines = table.markdown().splitlines()
+    assert lines[0] == "| claim | what it says | paper | ours | verdict | notebook |"
+    assert lines[2] == "| C01.1 * | a \\| b | p | o | held | 01_a |"
+
+
+def test_counts_per_group_and_overall():
+    table = verdicts.counts_table(two_records(), by=lambda r: "first" if r["notebook"] < "05"
+                                  else "second", label="paper")
+    assert table.records() == [
+        {"paper": "first", "held": 1, "not held": 1, "not tested": 0, "claims": 2,
+         "must hold: held": "1 of 1"},
+        {"paper": "second", "held": 0, "not held": 0, "not tested": 1, "claims": 1,
+         "must hold: held": "0 of 0"},
+        {"paper": "all", "held": 1, "not held": 1, "not tested": 1, "claims": 3,
+         "must hold: held": "1 of 1"},
+    ]
+    assert verdicts.tally(two_records()) == {"held": 1, "not held": 1, "not tested": 1}

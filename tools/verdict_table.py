@@ -1,0 +1,100 @@
+"""Rewrite the verdict table in README.md from the records under results/verdicts/.
+
+The table sits between two marker lines in README.md (`BEGIN` and `END` below); everything
+between them is replaced, nothing else is touched. It is the same table notebook 08 shows
+(`rg.verdicts.claims_table`), followed by the overall count.
+
+Before writing, every record is compared with its notebook's present code (see
+`reading_group.verdicts.freshness`). A missing or stale record stops the rewrite, naming the
+notebook to run, unless --lenient; with --strict, so does a record that predates code
+fingerprints ("cannot tell if current").
+
+    python tools/verdict_table.py            # what `make verdicts` runs
+    python tools/verdict_table.py --check    # exit 1 when the README's table is not the records'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reading_group import verdicts
+from reading_group.data import project_root
+
+BEGIN = "<!-- verdict-table: begin (written by `make verdicts` from results/verdicts/) -->"
+END = "<!-- verdict-table: end -->"
+
+
+def render(records: list[dict]) -> str:
+    """The Markdown between the markers: the claims table and a line of counts."""
+    if not records:
+        return "No verdict records yet: run the notebooks in the standard profile (`make run`)."
+    counts = verdicts.tally(records)
+    total = sum(counts.values())
+    summary = (f"{total} claims from {len(records)} notebooks: {counts['held']} held, "
+               f"{counts['not held']} did not hold, {counts['not tested']} not tested at this "
+               f"scale.")
+    return verdicts.claims_table(records).markdown() + "\n\n" + summary
+
+
+def block(text: str) -> str:
+    """What stands between the markers of `text` (without the marker lines)."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise ValueError(f"README.md needs exactly one pair of marker lines:\n{BEGIN}\n{END}")
+    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+
+
+def splice(text: str, table: str) -> str:
+    """`text` with the part between the markers replaced by `table`."""
+    block(text)  # checks the markers
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    return f"{head}{BEGIN}\n{table}\n{END}{tail}"
+
+
+def main(argv=None) -> int:
+    root = project_root()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--readme", type=Path, default=root / "README.md")
+    parser.add_argument("--records", type=Path, default=None,
+                        help="directory of records (default: results/verdicts/, or RG_RESULTS_DIR)")
+    parser.add_argument("--notebooks", type=Path, default=root / "notebooks")
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 when the README's table differs from the records")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--strict", action="store_true",
+                      help="also refuse records that predate code fingerprints")
+    mode.add_argument("--lenient", action="store_true",
+                      help="write the table even from missing or stale records (warns)")
+    args = parser.parse_args(argv)
+
+    records = verdicts.load_records(args.records)
+    text = args.readme.read_text(encoding="utf-8")
+    table = render(records)
+    if args.check:
+        if block(text) != table:
+            print(f"{args.readme.name}'s verdict table differs from the records: run `make verdicts`.",
+                  file=sys.stderr)
+            return 1
+        print(f"{args.readme.name}'s verdict table matches the {len(records)} records.")
+        return 0
+
+    statuses = verdicts.freshness(records, args.notebooks)
+    print(verdicts.freshness_table(statuses))
+    late = [f for f in statuses if f.out_of_date(args.strict)]
+    for f in late:
+        print(f"{f.notebook}: {verdicts.FRESHNESS[f.status]}; {f.advice()}", file=sys.stderr)
+    if late and not args.lenient:
+        print("README.md left as it was (--lenient writes it anyway).", file=sys.stderr)
+        return 1
+    new = splice(text, table)
+    if new != text:
+        args.readme.write_text(new, encoding="utf-8")
+    print(f"{args.readme.name}: verdict table of {len(records)} records "
+          f"{'rewritten' if new != text else 'already up to date'}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
