@@ -62,4 +62,6 @@ def check(answer, reference, cases, *, tolerance: float = 1e-6, name: str | None
 def _short(value) -> str:
     if torch.is_tensor(value):
         return f"tensor{tuple(value.shape)}"
+    if isinstance(value, torch.nn.Module):
+        return f"{type(value).__name__}(...)"
     return repr(value)

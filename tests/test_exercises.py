@@ -95,3 +95,10 @@ def test_relative_error_is_symmetric_and_scale_free():
     assert relative_error(a, b) == pytest.approx(relative_error(b, a))
     assert relative_error(a * 1e6, b * 1e6) == pytest.approx(relative_error(a, b))
     assert relative_error(a, b) == pytest.approx(0.5 / torch.linalg.norm(b).item())
+
+
+def test_modules_in_cases_are_named_briefly(capsys):
+    layer = torch.nn.Linear(3, 2)
+    check(lambda m, x: m(x), lambda m, x: m(x), [(layer, torch.ones(1, 3))])
+    out = capsys.readouterr().out
+    assert "Linear(...)" in out and "in_features" not in out
