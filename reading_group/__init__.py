@@ -4,11 +4,14 @@ Import it as ``import reading_group as rg``. One idea per module: `profiles` (pr
 settings, device, seeds), `data` (datasets as uint8 tensors), `batches` (augmented
 mini-batches), `train` (`fit`, `evaluate`), `probes` (layer tables, gradient norms),
 `plots`, `widgets` (explorers), `papers` (reference numbers), `verdicts` (claim records),
-`exercises` (answer checks), `timing`, `layers`, `models`, `tables`, `source`.
+`exercises` (answer checks), `timing`, `layers` (paper-era layers written out), `models`
+(small nets of the early notebooks), one module per paper's architecture (`alexnet`,
+`inception` with GoogLeNet, `auxiliary` heads, `resnet`), `tables`, `source`.
 """
 
-from . import (batches, data, exercises, layers, models, papers, plots, probes, profiles,
-               source, tables, timing, train, verdicts, widgets)
+from . import (alexnet, auxiliary, batches, data, exercises, inception, layers, models,
+               papers, plots, probes, profiles, resnet, source, tables, timing, train,
+               verdicts, widgets)
 from .profiles import device, seed_everything, settings
 
 __version__ = "0.1.0"
