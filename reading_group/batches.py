@@ -131,3 +131,27 @@ def for_dataset(ds, batch_size: int = 128, *, augment: bool = True, pca_colour: 
                     pca_colour=pca_colour, seed=seed, device=device)
     test = Batches(ds.test.images, ds.test.labels, 512, mean=ds.mean, std=ds.std, device=device)
     return train, test
+
+
+def ten_crop(images: torch.Tensor, size: int | None = None, padding: int = 0) -> torch.Tensor:
+    """AlexNet's ten test views (Section 4.1) of a batch ``[N, C, H, W]``: ``[10, N, C, s, s]``.
+
+    The four corner crops and the centre crop of side `size` (default: the image's own side),
+    then the same five of the horizontally mirrored images, in the order of torchvision's
+    ``ten_crop``. With `padding`, the images are first zero-padded on every side, as for the
+    training crops of `crop_flip`: ``ten_crop(x, padding=4)`` of 32x32 images gives 32x32
+    views whose corners are shifted 4 pixels each way, and whose centre view is the image.
+    """
+    if padding:
+        images = F.pad(images, (padding,) * 4)
+    h, w = images.shape[-2:]
+    s = size or min(h, w) - 2 * padding
+    if s > min(h, w):
+        raise ValueError(f"crop side {s} is larger than the (padded) images, {h}x{w}")
+    # the centre offsets rounded as torchvision's center_crop rounds them
+    top, left = int(round((h - s) / 2.0)), int(round((w - s) / 2.0))
+    corners = [(0, 0), (0, w - s), (h - s, 0), (h - s, w - s), (top, left)]
+    views = []
+    for source in (images, images.flip(-1)):
+        views += [source[..., y:y + s, x:x + s] for y, x in corners]
+    return torch.stack(views)
