@@ -135,14 +135,19 @@ def bars(values: dict, *, title: str, xlabel: str, ylabel: str, ax=None, log: bo
     return ax
 
 
-def filter_mosaic(weight: torch.Tensor, *, ncols: int = 16, title: str = "Filters"):
-    """First-layer kernels ``[out, 3, k, k]`` as small RGB images, each scaled to its own range."""
+def filter_mosaic(weight: torch.Tensor, *, ncols: int = 16, title: str = "Filters",
+                  kernel_pixels: int = 36):
+    """First-layer kernels ``[out, 3, k, k]`` as small RGB images, each scaled to its own range.
+
+    Each kernel is drawn about `kernel_pixels` screen pixels wide, so 5x5 kernels are as
+    readable as 11x11 ones."""
     w = weight.detach().cpu().float()
     lo = w.amin(dim=(1, 2, 3), keepdim=True)
     hi = w.amax(dim=(1, 2, 3), keepdim=True)
     w = (w - lo) / (hi - lo).clamp_min(1e-8)
     images = (w * 255).round().to(torch.uint8)
-    return image_grid(images, ncols=ncols, title=title, size=0.6)
+    return image_grid(images, ncols=ncols, title=title,
+                      scale=max(1.5, kernel_pixels / weight.shape[-1]))
 
 
 def per_layer(series: dict, *, title: str, ylabel: str, ax=None, log: bool = True,

@@ -59,3 +59,20 @@ def test_table_of_all_and_of_some():
     assert some.column("value") == [60e6, 0.85e6]
     assert "Section 1" in some.rows[0][4] and "AlexNet" in some.rows[0][4]
     assert "Table 6" in some.rows[1][4]
+
+
+def test_no_figure_key_is_written_twice():
+    # A dict literal keeps the last of two equal keys without a word, so a second paper's
+    # "dropout_p" would silently replace AlexNet's. Read the keys from the source instead.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(papers))
+    literals = [node for node in ast.walk(tree) if isinstance(node, ast.Dict)
+                and any(isinstance(v, ast.Call) and getattr(v.func, "id", "") == "Figure"
+                        for v in node.values)]
+    assert literals, "found no dict of Figure(...) entries in papers.py"
+    for literal in literals:
+        keys = [k.value for k in literal.keys if isinstance(k, ast.Constant)]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        assert not repeated, f"figure keys written twice: {repeated}"

@@ -173,3 +173,11 @@ def test_filter_mosaic_scales_each_filter_to_its_own_range():
         expected = (w[i] - w[i].min()) / (w[i].max() - w[i].min()) * 255
         assert np.abs(cell - expected).max() <= 0.5 + 1e-6
         assert cell.min() == 0 and cell.max() == 255
+
+
+def test_filter_mosaic_draws_small_kernels_as_large_as_big_ones():
+    small = plots.filter_mosaic(torch.randn(16, 3, 5, 5), ncols=16)
+    large = plots.filter_mosaic(torch.randn(16, 3, 11, 11), ncols=16)
+    # Kernels are drawn about 36 screen pixels wide whatever their size in weights.
+    assert small.get_size_inches()[0] > 0.8 * large.get_size_inches()[0]
+    assert small.get_size_inches()[0] * small.dpi > 16 * 30
