@@ -33,7 +33,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from reading_group import batches, data, models, train
+from reading_group import batches, data, small_nets, train
 
 
 def bare_loop(model, train_batches):
@@ -74,7 +74,7 @@ def main():
     def timed(name):
         """Seconds for one epoch of `name` on a fresh model and fresh batches; and the model."""
         torch.manual_seed(0)
-        model = models.SmallCNN(width=16)
+        model = small_nets.SmallCNN(width=16)
         train_batches, _ = batches.for_dataset(ds, 128, seed=0)
         start = time.perf_counter()
         contenders[name](model, train_batches)

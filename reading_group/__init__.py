@@ -9,9 +9,9 @@ mini-batches), `train` (`fit`, `evaluate`), `probes` (layer tables, gradient nor
 `inception` with GoogLeNet, `auxiliary` heads, `resnet`), `tables`, `source`.
 """
 
-from . import (alexnet, auxiliary, batches, data, exercises, inception, layers, models,
-               papers, plots, probes, profiles, resnet, source, tables, timing, train,
-               verdicts, widgets)
+from . import (alexnet, auxiliary, batches, data, exercises, inception, layers, papers,
+               paths, plots, probes, profiles, resnet, small_nets, source, tables, timing,
+               train, verdicts, widgets)
 from .profiles import device, seed_everything, settings
 
 __version__ = "0.1.0"

@@ -285,19 +285,3 @@ class TowerSplit(nn.Module):
 # Testing on several views (Section 4.1)
 
 
-@torch.no_grad()
-def view_probs(model: nn.Module, views: torch.Tensor, batches, chunk: int = 500) -> torch.Tensor:
-    """Softmax outputs ``[V, N, classes]`` for uint8 views ``[V, N, 3, H, W]``.
-
-    `batches` is a test `batches.Batches` (no augmentation): its `make` normalises each view
-    as training batches were. The model runs in eval mode and is left in the mode it had.
-    """
-    was_training = model.training
-    model.eval()
-    dev = next(model.parameters()).device
-    out = []
-    for view in views:
-        out.append(torch.cat([F.softmax(model(batches.make(view[i:i + chunk]).to(dev)), dim=1)
-                              for i in range(0, len(view), chunk)]))
-    model.train(was_training)
-    return torch.stack(out).cpu()

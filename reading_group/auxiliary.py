@@ -41,7 +41,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .probes import count_params, gradient_norms
+from .probes import count_params
 
 PAPER_TAPS = ("4a", "4d")
 """Where GoogLeNet attaches its heads: after Inception (4a) and (4d)."""
@@ -139,46 +139,3 @@ class WithAuxiliaryHeads(nn.Module):
         return sum(count_params(h) for h in self.heads)
 
 
-class PlainConvNet(nn.Module):
-    """A deep plain net for 32x32 RGB images: 3x3 convolutions and ReLUs, no normalisation.
-
-    A 3x3 stem convolution at 32x32 and a 2x2 max pooling, then three stages of `n` 3x3
-    convolutions each, ``widths`` channels at 16x16, 8x8 and 4x4 (the first convolution of
-    stages 2 and 3 has stride 2), then global average pooling and a linear classifier:
-    ``3n + 2`` layers with weights. Stages are submodules named ``stage1`` ... ``stage3``,
-    where `WithAuxiliaryHeads` can attach heads. PyTorch's default initialisation is kept.
-    """
-
-    def __init__(self, n: int = 6, widths=(16, 32, 64), n_classes: int = 10):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, padding=1), nn.ReLU(),
-                                  nn.MaxPool2d(2))
-        c_in = widths[0]
-        for i, width in enumerate(widths, start=1):
-            layers = []
-            for j in range(n):
-                stride = 2 if (i > 1 and j == 0) else 1
-                layers += [nn.Conv2d(c_in, width, 3, stride=stride, padding=1), nn.ReLU()]
-                c_in = width
-            self.add_module(f"stage{i}", nn.Sequential(*layers))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c_in, n_classes)
-        self.widths = tuple(widths)
-
-    def forward(self, x):
-        x = self.stage3(self.stage2(self.stage1(self.stem(x))))
-        return self.classifier(self.pool(x).flatten(1))
-
-
-def trunk_gradient_norms(model: nn.Module) -> dict[str, float]:
-    """`probes.gradient_norms` of the net's own layers, heads left out, named as in the bare
-    net (so a net with and without heads give the same names)."""
-    norms = gradient_norms(model)
-    if isinstance(model, WithAuxiliaryHeads):
-        return {k.removeprefix("model."): v for k, v in norms.items() if k.startswith("model.")}
-    return norms
-
-
-def first_conv(model: nn.Module) -> str:
-    """The name of the first convolution of `model` (in registration order)."""
-    return next(name for name, m in model.named_modules() if isinstance(m, nn.Conv2d))

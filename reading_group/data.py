@@ -33,6 +33,7 @@ import torch
 from torchvision.io import ImageReadMode, decode_image, read_file
 
 from . import profiles
+from .paths import data_dir
 
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer",
@@ -146,16 +147,6 @@ def class_counts(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------------------
 # Where the data lives
-
-
-def project_root() -> Path:
-    """The checkout's top level when the package runs from it, else the working directory."""
-    here = Path(__file__).resolve().parent.parent
-    return here if (here / "pyproject.toml").exists() else Path.cwd()
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("RG_DATA_DIR") or project_root() / "data")
 
 
 def requested_dataset() -> str:

@@ -50,7 +50,6 @@ import torch
 import torch.nn as nn
 
 from .papers import GOOGLENET_TABLE1
-from .probes import layer_table
 
 BRANCH_NAMES = ("#1x1", "#3x3 reduce", "#3x3", "#5x5 reduce", "#5x5", "pool proj")
 """The six numbers that configure an Inception module, in Table 1's order."""
@@ -244,20 +243,6 @@ TORCHVISION_ROWS = {
 """Which submodules of `torchvision.models.googlenet` make each row of Table 1."""
 
 
-def per_row(model: nn.Module, rows: dict[str, list[str]], input_size: int = 224) -> dict:
-    """``{row: (output shape (C, H, W), params, FLOPs)}`` for one image, the submodules of
-    each row taken together (output shape: that of the row's last submodule)."""
-    names = [n for members in rows.values() for n in members]
-    modules = [(n, model.get_submodule(n)) for n in names]
-    table = {r[0]: r for r in layer_table(model, (1, 3, input_size, input_size),
-                                          modules=modules).rows}
-    out = {}
-    for row, members in rows.items():
-        shape = table[members[-1]][2]
-        out[row] = (shape, sum(table[n][3] for n in members), sum(table[n][4] for n in members))
-    return out
-
-
 def scaled(widths, factor: float) -> tuple[int, ...]:
     """Table 1's six numbers multiplied by `factor`, rounded, at least 1 each."""
     return tuple(max(1, round(w * factor)) for w in widths)
@@ -297,27 +282,3 @@ class SmallGoogLeNet(nn.Module):
         return self.fc(self.dropout(self.pool(x).flatten(1)))
 
 
-class PlainCNN(nn.Module):
-    """A plain stack of 3x3 convolutions for 32x32 inputs, to compare with `SmallGoogLeNet`.
-
-    Not from the paper. `widths` gives one convolution each (ReLU after, BatchNorm between
-    when `batchnorm`); a 2x2 max pooling follows each but the last, then global average
-    pooling, dropout and a linear layer, as in the small GoogLeNet.
-    """
-
-    def __init__(self, widths=(32, 64, 128, 256), n_classes: int = 10, *,
-                 dropout: float = 0.4, batchnorm: bool = False):
-        super().__init__()
-        layers, c = [], 3
-        for i, w in enumerate(widths):
-            layers.append(conv_relu(c, w, 3, batchnorm=batchnorm))
-            if i < len(widths) - 1:
-                layers.append(nn.MaxPool2d(2))
-            c = w
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(c, n_classes)
-
-    def forward(self, x):
-        return self.fc(self.dropout(self.pool(self.features(x)).flatten(1)))

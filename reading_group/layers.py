@@ -176,32 +176,6 @@ def dropout_statistics(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.stack([zeroed, out.mean() / x.mean(), out.pow(2).mean() / x.pow(2).mean()])
 
 
-DROPOUT_TYPES = (nn.Dropout, Dropout)
-
-
-@torch.no_grad()
-def mask_log_probs(model: nn.Module, x: torch.Tensor, n_masks: int) -> torch.Tensor:
-    """Log-softmax outputs ``[n_masks, N, classes]`` of `n_masks` passes over x, each with
-    fresh dropout masks: the model runs in eval mode except for its dropout layers.
-
-    Averaging the softmax of these passes estimates the average prediction of the thinned
-    nets that dropout trains; AlexNet (Section 4.2) instead runs every unit once with its
-    output scaled, which the paper calls a reasonable approximation of the geometric mean of
-    those predictions. With inverted dropout that scaled pass is the ordinary eval pass.
-    The model's train/eval modes are restored afterwards.
-    """
-    modes = {m: m.training for m in model.modules()}
-    model.eval()
-    for m in model.modules():
-        if isinstance(m, DROPOUT_TYPES):
-            m.train()
-    try:
-        return torch.stack([F.log_softmax(model(x), dim=-1) for _ in range(n_masks)])
-    finally:
-        for m, mode in modes.items():
-            m.training = mode
-
-
 # ---------------------------------------------------------------------------------------
 # Activations by name
 

@@ -145,3 +145,35 @@ def dead_units(model: nn.Module, batches, kind=nn.ReLU, device=None) -> dict[str
             now = positive.any(dim=0)
             fired[name] = fired[name] | now if name in fired else now
     return {name: ~f for name, f in fired.items()}
+
+
+def first_conv_name(model: nn.Module) -> str:
+    """The name of the first convolution of `model` (in registration order)."""
+    return next(name for name, m in model.named_modules() if isinstance(m, nn.Conv2d))
+
+
+def trunk_gradient_norms(model: nn.Module) -> dict[str, float]:
+    """`gradient_norms` of a net's own layers, auxiliary heads left out.
+
+    A net wrapped with heads (`auxiliary.WithAuxiliaryHeads`, which keeps the bare net as
+    ``.model`` and the heads as ``.heads``) reports the bare net's layers under the bare
+    net's names, so a net with and without heads give the same names.
+    """
+    inner = getattr(model, "model", None)
+    if isinstance(inner, nn.Module) and hasattr(model, "heads"):
+        return gradient_norms(inner)
+    return gradient_norms(model)
+
+
+def row_costs(model: nn.Module, rows: dict[str, list[str]], input_size: int = 224) -> dict:
+    """``{row: (output shape (C, H, W), params, FLOPs)}`` for one image, the submodules of
+    each row taken together (output shape: that of the row's last submodule)."""
+    names = [n for members in rows.values() for n in members]
+    modules = [(n, model.get_submodule(n)) for n in names]
+    table = {r[0]: r for r in layer_table(model, (1, 3, input_size, input_size),
+                                          modules=modules).rows}
+    out = {}
+    for row, members in rows.items():
+        shape = table[members[-1]][2]
+        out[row] = (shape, sum(table[n][3] for n in members), sum(table[n][4] for n in members))
+    return out

@@ -21,6 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .layers import Dropout
 from .profiles import device as default_device
 from .profiles import progress_enabled
 
@@ -206,3 +207,47 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
                 sched.step()
     bar.close()
     return history
+
+
+@torch.no_grad()
+def view_probs(model: nn.Module, views: torch.Tensor, batches, chunk: int = 500) -> torch.Tensor:
+    """Softmax outputs ``[V, N, classes]`` for uint8 views ``[V, N, 3, H, W]``.
+
+    `batches` is a test `batches.Batches` (no augmentation): its `make` normalises each view
+    as training batches were. The model runs in eval mode and is left in the mode it had.
+    """
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    out = []
+    for view in views:
+        out.append(torch.cat([F.softmax(model(batches.make(view[i:i + chunk]).to(dev)), dim=1)
+                              for i in range(0, len(view), chunk)]))
+    model.train(was_training)
+    return torch.stack(out).cpu()
+
+
+DROPOUT_TYPES = (nn.Dropout, Dropout)
+
+
+@torch.no_grad()
+def mask_log_probs(model: nn.Module, x: torch.Tensor, n_masks: int) -> torch.Tensor:
+    """Log-softmax outputs ``[n_masks, N, classes]`` of `n_masks` passes over x, each with
+    fresh dropout masks: the model runs in eval mode except for its dropout layers.
+
+    Averaging the softmax of these passes estimates the average prediction of the thinned
+    nets that dropout trains; AlexNet (Section 4.2) instead runs every unit once with its
+    output scaled, which the paper calls a reasonable approximation of the geometric mean of
+    those predictions. With inverted dropout that scaled pass is the ordinary eval pass.
+    The model's train/eval modes are restored afterwards.
+    """
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, DROPOUT_TYPES):
+            m.train()
+    try:
+        return torch.stack([F.log_softmax(model(x), dim=-1) for _ in range(n_masks)])
+    finally:
+        for m, mode in modes.items():
+            m.training = mode

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from pathlib import Path
 import torch
 
 from . import profiles
-from .data import project_root
+from .paths import notebooks_dir, project_root, results_dir
 from .tables import Table
 
 VERDICTS = ("held", "not held", "not tested")
@@ -89,10 +88,6 @@ def paired_gap(wrong_a, wrong_b) -> tuple[float, float]:
     if d.numel() < 2:
         raise ValueError("need at least two examples")
     return d.mean().item(), (d.std() / d.numel() ** 0.5).item()
-
-
-def results_dir() -> Path:
-    return Path(os.environ.get("RG_RESULTS_DIR") or project_root() / "results") / "verdicts"
 
 
 class Record:
@@ -169,10 +164,6 @@ def load_records(directory: str | Path | None = None) -> list[dict]:
 # Is a record still current? Fingerprints of a notebook's code, and the series' table.
 
 SAVES_A_RECORD = re.compile(r"\brecord\.save\(\)")
-
-
-def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
 
 
 def notebook_path(stem: str, directory: str | Path | None = None) -> Path:

@@ -58,7 +58,7 @@ def test_synthetic_is_learnable():
     ds = data.synthetic(2000, 500)
     train, test = rg.batches.for_dataset(ds, 64)
     rg.seed_everything(0)
-    model = rg.models.SmallCNN(8)
+    model = rg.small_nets.SmallCNN(8)
     history = rg.train.fit(model, train, test, epochs=3, lr=0.02, device="cpu",
                            progress=False)
     assert history.final("test_error") < 0.6  # chance is 0.9

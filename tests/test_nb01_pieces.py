@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from reading_group import layers, models, plots, probes
+from reading_group import layers, plots, probes, small_nets
 from reading_group.train import History
 
 
@@ -102,8 +102,8 @@ def test_per_layer_linear_scale_and_single_series_without_legend():
 def test_sigmoid_gradients_shrink_towards_the_input_and_relu_he_does_not():
     torch.manual_seed(0)
     x, y = torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
-    sig = list(probes.layer_gradient_norms(models.DeepMLP(10, 64, "sigmoid"), x, y).values())
-    relu = list(probes.layer_gradient_norms(models.DeepMLP(10, 64, "relu", "he"), x, y).values())
+    sig = list(probes.layer_gradient_norms(small_nets.DeepMLP(10, 64, "sigmoid"), x, y).values())
+    relu = list(probes.layer_gradient_norms(small_nets.DeepMLP(10, 64, "relu", "he"), x, y).values())
     assert len(sig) == len(relu) == 10
     assert sig[-1] / sig[0] > 100
     assert max(relu) / min(relu) < 10

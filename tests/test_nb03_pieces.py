@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from reading_group import layers, models, train
+from reading_group import layers, small_nets, train
 from reading_group.batches import Batches
 
 
@@ -84,7 +84,7 @@ def test_mask_log_probs_differ_per_mask_and_average_to_the_eval_pass_for_a_linea
     head = nn.Sequential(layers.Dropout(0.5), nn.Linear(20, 5))
     x = torch.randn(3, 20)
     head.train()
-    logs = layers.mask_log_probs(head, x, 1000)
+    logs = train.mask_log_probs(head, x, 1000)
     assert logs.shape == (1000, 3, 5)
     assert head.training, "modes are restored"
     assert not torch.equal(logs[0], logs[1])
@@ -99,19 +99,19 @@ def test_mask_log_probs_leave_batchnorm_in_eval_mode_and_work_with_nn_dropout():
     net = nn.Sequential(nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
     net[0].running_mean.fill_(5.0)
     x = torch.randn(6, 8) + 5
-    logs = layers.mask_log_probs(net, x, 2)
+    logs = train.mask_log_probs(net, x, 2)
     assert not torch.equal(logs[0], logs[1])
     with torch.no_grad():
         net[1].p = 0.0
         expected = torch.log_softmax(net.eval()(x), -1)
     net[1].p = 0.5
-    single = layers.mask_log_probs(nn.Sequential(net[0], nn.Identity(), net[2]), x, 1)[0]
+    single = train.mask_log_probs(nn.Sequential(net[0], nn.Identity(), net[2]), x, 1)[0]
     assert torch.allclose(single, expected, atol=1e-6)
     assert not net[0].training
 
 
 def test_conv_fc_net_shapes_and_where_dropout_sits():
-    net = models.ConvFCNet(width=8, hidden=64, p=0.5)
+    net = small_nets.ConvFCNet(width=8, hidden=64, p=0.5)
     assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
     kinds = [type(m) for m in net.classifier]
     assert kinds == [layers.Dropout, nn.Linear, nn.ReLU, layers.Dropout, nn.Linear, nn.ReLU,
@@ -123,19 +123,19 @@ def test_conv_fc_net_shapes_and_where_dropout_sits():
 
 def test_conv_fc_net_is_random_in_training_and_deterministic_in_eval():
     torch.manual_seed(0)
-    net = models.ConvFCNet(width=8, hidden=64, p=0.5)
+    net = small_nets.ConvFCNet(width=8, hidden=64, p=0.5)
     x = torch.randn(2, 3, 32, 32)
     assert not torch.equal(net.train()(x), net(x))
     assert torch.equal(net.eval()(x), net(x))
-    plain = models.ConvFCNet(width=8, hidden=64, p=0.0)
+    plain = small_nets.ConvFCNet(width=8, hidden=64, p=0.0)
     plain.load_state_dict(net.state_dict())
     assert torch.equal(plain.train()(x), net.eval()(x))
 
 
 def test_paper_form_net_with_halved_weights_matches_the_inverted_net_at_test_time():
     torch.manual_seed(0)
-    inverted = models.ConvFCNet(width=8, hidden=64, p=0.5).eval()
-    paper = models.ConvFCNet(width=8, hidden=64, p=0.5, inverted=False).eval()
+    inverted = small_nets.ConvFCNet(width=8, hidden=64, p=0.5).eval()
+    paper = small_nets.ConvFCNet(width=8, hidden=64, p=0.5, inverted=False).eval()
     paper.load_state_dict(inverted.state_dict())
     with torch.no_grad():
         for i in (1, 4):  # the linear layers after each dropout
@@ -150,7 +150,7 @@ def test_fit_records_the_clean_training_error_in_eval_mode():
     labels = torch.randint(0, 10, (40,), generator=g)
     batches = Batches(images, labels, 16, shuffle=True, seed=0)
     clean = Batches(images, labels, 64)
-    net = models.ConvFCNet(width=4, hidden=16, p=0.5)
+    net = small_nets.ConvFCNet(width=4, hidden=16, p=0.5)
     h = train.fit(net, batches, epochs=2, lr=0.01, train_eval_batches=clean, progress=False,
                   device="cpu")
     loss, error = train.evaluate(net, clean, "cpu")

@@ -8,7 +8,7 @@ import torchvision
 from torchvision.transforms.v2 import functional as TF
 
 import reading_group as rg
-from reading_group import alexnet
+from reading_group import alexnet, train
 
 PAPER_SHAPES = {
     "conv1": (96, 55, 55), "conv2": (256, 27, 27), "conv3": (384, 13, 13),
@@ -181,7 +181,7 @@ def test_view_probs_averages_softmax_in_eval_mode():
     net = alexnet.cifar(8, 32)
     net.train()
     views = rg.batches.ten_crop(data.test.images, padding=4)
-    probs = alexnet.view_probs(net, views, test, chunk=5)
+    probs = train.view_probs(net, views, test, chunk=5)
     assert probs.shape == (10, 16, 10)
     torch.testing.assert_close(probs.sum(-1), torch.ones(10, 16))
     assert net.training  # mode restored

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 import torchvision
 
 from reading_group import inception as I
-from reading_group import papers
+from reading_group import papers, probes, small_nets
 from reading_group.probes import count_params, layer_table, macs
 
 W3A = (64, 96, 128, 16, 32, 32)
@@ -101,7 +101,7 @@ def test_printed_params_that_do_not_follow_from_the_columns():
 @pytest.fixture(scope="module")
 def paper_rows():
     model = I.GoogLeNet()
-    return model, I.per_row(model, model.ROWS)
+    return model, probes.row_costs(model, model.ROWS)
 
 
 def test_paper_model_output_sizes_equal_table1(paper_rows):
@@ -137,7 +137,7 @@ def test_paper_model_runs_on_a_224_image():
 
 def test_torchvision_comparison_counts():
     tv = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True)
-    rows = I.per_row(tv, I.TORCHVISION_ROWS)
+    rows = probes.row_costs(tv, I.TORCHVISION_ROWS)
     assert count_params(tv) == 6_624_904
     assert sum(r[1] for r in rows.values()) == 6_624_904
     # its "5x5" branch is a 3x3 convolution, every conv is bias-free and followed by BatchNorm
@@ -146,7 +146,7 @@ def test_torchvision_comparison_counts():
     # of BatchNorm instead of 1 of bias
     assert rows["3a"][1] == 163_328 - 25 * 16 * 32 + 9 * 16 * 32 + 2 * 368
     assert tv.maxpool4.kernel_size == 2
-    ours = I.per_row(I.GoogLeNet(), I.GoogLeNet.ROWS)
+    ours = probes.row_costs(I.GoogLeNet(), I.GoogLeNet.ROWS)
     for r in papers.GOOGLENET_TABLE1:
         if r.name in rows:
             assert rows[r.name][0] == ours[r.name][0], r.name
@@ -157,7 +157,7 @@ def test_torchvision_comparison_counts():
 
 def test_small_nets_shapes_and_sizes():
     for model in (I.SmallGoogLeNet(0.25), I.SmallGoogLeNet(0.125, batchnorm=True),
-                  I.PlainCNN(), I.PlainCNN((8, 16), batchnorm=True)):
+                  small_nets.PlainCNN(), small_nets.PlainCNN((8, 16), batchnorm=True)):
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
     small = I.SmallGoogLeNet(0.25)
     assert sum(isinstance(m, I.Inception) for m in small.modules()) == 9

@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.models.googlenet  # noqa: F401  (the module, not the function)
 
-from reading_group import auxiliary, probes, train
+from reading_group import auxiliary, probes, small_nets, train
 from reading_group.batches import Batches
 
 TV_GOOGLENET = sys.modules["torchvision.models.googlenet"]
@@ -80,7 +80,7 @@ def test_paper_pooling_needs_5x5_maps_and_adaptive_pooling_does_not():
 
 def wrapped_net(n=1, seed=0):
     torch.manual_seed(seed)
-    net = auxiliary.PlainConvNet(n=n, widths=(4, 8, 8))
+    net = small_nets.PlainConvNet(n=n, widths=(4, 8, 8))
     heads = {"stage1": auxiliary.AuxiliaryHead(4, 10, pool="adaptive", hidden=16),
              "stage2": auxiliary.AuxiliaryHead(8, 10, pool="adaptive", hidden=16)}
     return net, auxiliary.WithAuxiliaryHeads(net, heads)
@@ -139,7 +139,7 @@ def test_total_loss_weights_each_head_by_hand():
 
 def test_heads_raise_the_first_layers_gradient_at_the_same_weights():
     torch.manual_seed(0)
-    net = auxiliary.PlainConvNet(n=4)
+    net = small_nets.PlainConvNet(n=4)
     model = auxiliary.WithAuxiliaryHeads(
         net, {"stage1": auxiliary.AuxiliaryHead(16, 10, pool="adaptive"),
               "stage2": auxiliary.AuxiliaryHead(32, 10, pool="adaptive")}).train()
@@ -152,13 +152,13 @@ def test_heads_raise_the_first_layers_gradient_at_the_same_weights():
 
 
 def test_plain_conv_net_shape_depth_and_no_batchnorm():
-    net = auxiliary.PlainConvNet(n=3, widths=(8, 16, 32))
+    net = small_nets.PlainConvNet(n=3, widths=(8, 16, 32))
     assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
     weighted = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     assert len(weighted) == 3 * 3 + 2
     assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
     assert net.stage1(net.stem(torch.randn(1, 3, 32, 32))).shape == (1, 8, 16, 16)
-    assert auxiliary.first_conv(net) == "stem.0"
+    assert probes.first_conv_name(net) == "stem.0"
 
 
 def test_fit_trains_a_wrapped_net_and_adds_the_heads_loss():
@@ -179,7 +179,7 @@ def test_trunk_gradient_norms_leave_out_the_heads_and_keep_the_bare_names():
     net, model = wrapped_net()
     x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
     train.total_loss(model.train()(x), y)[1].backward()
-    norms = auxiliary.trunk_gradient_norms(model)
+    norms = probes.trunk_gradient_norms(model)
     assert list(norms) == [n for n, m in net.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     assert norms["stem.0"] == pytest.approx(net.stem[0].weight.grad.norm().item())
-    assert auxiliary.trunk_gradient_norms(net) == norms
+    assert probes.trunk_gradient_norms(net) == norms

@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 
 from reading_group import layers, probes
-from reading_group.models import DeepMLP, Figure1CNN, initialise
+from reading_group.small_nets import DeepMLP, Figure1CNN, initialise
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 7])

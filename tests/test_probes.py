@@ -7,7 +7,7 @@ import torch.nn.functional as F
 import torchvision
 
 from reading_group import probes
-from reading_group.models import SmallCNN
+from reading_group.small_nets import SmallCNN
 
 
 def small_net():

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from reading_group import verdicts
-from reading_group.data import project_root
+from reading_group.paths import project_root
 
 BEGIN = "<!-- verdict-table: begin (written by `make verdicts` from results/verdicts/) -->"
 END = "<!-- verdict-table: end -->"

@@ -1,12 +1,22 @@
-"""Models shared by the notebooks, written so their layers read like the papers' tables.
+"""The small nets the experiments train on a CPU: stand-ins for the papers' big models, and
+the plain baselines the papers' ideas are compared with.
 
-This module grows with the notebooks.
+None of these is a paper's full model (those live in `alexnet`, `inception` and `resnet`):
+
+- `Figure1CNN`: the four-layer CIFAR-10 CNN of AlexNet's Figure 1 (notebooks 01, 02);
+- `DeepMLP` and `initialise`: deep fully connected nets for gradient probes (01);
+- `ConvFCNet`: a small conv part under an AlexNet-like fully connected head (03);
+- `SmallCNN`: a tiny reference net for smoke runs, tests and benchmarks (00);
+- `PlainCNN`: a plain stack of 3x3 convolutions, the baseline for a small GoogLeNet (05);
+- `PlainConvNet`: a deep plain net without batch normalisation, where auxiliary heads are
+  tried (06).
 """
 
 from __future__ import annotations
 
 import torch.nn as nn
 
+from .inception import conv_relu
 from .layers import Dropout, LocalResponseNorm, activation
 
 
@@ -138,3 +148,60 @@ def initialise(model: nn.Module, init="default") -> nn.Module:
                 nn.init.normal_(m.weight, std=float(init))
             nn.init.zeros_(m.bias)
     return model
+
+
+class PlainCNN(nn.Module):
+    """A plain stack of 3x3 convolutions for 32x32 inputs, to compare with `SmallGoogLeNet`.
+
+    Not from the paper. `widths` gives one convolution each (ReLU after, BatchNorm between
+    when `batchnorm`); a 2x2 max pooling follows each but the last, then global average
+    pooling, dropout and a linear layer, as in the small GoogLeNet.
+    """
+
+    def __init__(self, widths=(32, 64, 128, 256), n_classes: int = 10, *,
+                 dropout: float = 0.4, batchnorm: bool = False):
+        super().__init__()
+        layers, c = [], 3
+        for i, w in enumerate(widths):
+            layers.append(conv_relu(c, w, 3, batchnorm=batchnorm))
+            if i < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
+            c = w
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(c, n_classes)
+
+    def forward(self, x):
+        return self.fc(self.dropout(self.pool(self.features(x)).flatten(1)))
+
+
+class PlainConvNet(nn.Module):
+    """A deep plain net for 32x32 RGB images: 3x3 convolutions and ReLUs, no normalisation.
+
+    A 3x3 stem convolution at 32x32 and a 2x2 max pooling, then three stages of `n` 3x3
+    convolutions each, ``widths`` channels at 16x16, 8x8 and 4x4 (the first convolution of
+    stages 2 and 3 has stride 2), then global average pooling and a linear classifier:
+    ``3n + 2`` layers with weights. Stages are submodules named ``stage1`` ... ``stage3``,
+    where `WithAuxiliaryHeads` can attach heads. PyTorch's default initialisation is kept.
+    """
+
+    def __init__(self, n: int = 6, widths=(16, 32, 64), n_classes: int = 10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, padding=1), nn.ReLU(),
+                                  nn.MaxPool2d(2))
+        c_in = widths[0]
+        for i, width in enumerate(widths, start=1):
+            layers = []
+            for j in range(n):
+                stride = 2 if (i > 1 and j == 0) else 1
+                layers += [nn.Conv2d(c_in, width, 3, stride=stride, padding=1), nn.ReLU()]
+                c_in = width
+            self.add_module(f"stage{i}", nn.Sequential(*layers))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_in, n_classes)
+        self.widths = tuple(widths)
+
+    def forward(self, x):
+        x = self.stage3(self.stage2(self.stage1(self.stem(x))))
+        return self.classifier(self.pool(x).flatten(1))
