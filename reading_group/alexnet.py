@@ -42,7 +42,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
 CONV_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
 FC_NAMES = ("fc6", "fc7", "fc8")
 # Layers each tower keeps to itself (grouped); conv3 and the fully connected layers see both.
@@ -93,6 +92,9 @@ class AlexNet(nn.Module):
         towers: 2 as in the paper (grouped conv2, conv4, conv5); 1 for one tower.
         lrn: LRN after the first two ReLUs, per tower.
         p: dropout probability before fc6 and fc7.
+
+    The comments give each layer's output (channels x height x width, both towers
+    together) in the paper's net, `paper()`, for a 227 x 227 x 3 input.
     """
 
     def __init__(self, *, widths=(96, 256, 384, 384, 256), hidden: int = 4096,
@@ -101,36 +103,66 @@ class AlexNet(nn.Module):
                  towers: int = 2, lrn: bool = True, p: float = 0.5):
         super().__init__()
         self.towers = towers
-        self.config = dict(widths=tuple(widths), hidden=hidden, n_classes=n_classes,
-                           kernels=tuple(kernels), strides=tuple(strides),
-                           paddings=tuple(paddings), pool=tuple(pool),
-                           pooled_side=pooled_side, towers=towers, lrn=lrn, p=p)
-        k, s, pad = kernels, strides, paddings
-        c_in = (3,) + tuple(widths[:-1])
-        layers = []
-        for i, name in enumerate(CONV_NAMES):
-            groups = towers if name in TOWER_LOCAL else 1
-            layers.append((name, nn.Conv2d(c_in[i], widths[i], k[i], stride=s[i],
-                                           padding=pad[i], groups=groups)))
-            layers.append((f"relu{i + 1}", nn.ReLU(inplace=True)))
-            if lrn and i < 2:
-                layers.append((f"norm{i + 1}", TowerLRN(towers)))
-            if i in (0, 1, 4):
-                layers.append((f"pool{i + 1}", nn.MaxPool2d(pool[0], stride=pool[1],
-                                                            padding=pool[2])))
-        self.features = nn.Sequential(OrderedDict(layers))
+        c1, c2, c3, c4, c5 = widths
+        k1, k2, k3, k4, k5 = kernels
+        s1, s2, s3, s4, s5 = strides
+        p1, p2, p3, p4, p5 = paddings
+        pool_k, pool_s, pool_pad = pool
+
+        def max_pool():  # Section 3.4; the paper's 3x3 windows, 2 pixels apart, overlap
+            return nn.MaxPool2d(kernel_size=pool_k, stride=pool_s, padding=pool_pad)
+
+        # Section 3.5 and Figure 2. "The ReLU non-linearity is applied to the output of
+        # every convolutional and fully-connected layer." groups=towers: "The kernels of
+        # the second, fourth, and fifth convolutional layers are connected only to those
+        # kernel maps in the previous layer which reside on the same GPU".
+        features = [
+            # "filters the 224x224x3 input image [227 here] with 96 kernels of size 11x11x3
+            # with a stride of 4 pixels"
+            ("conv1", nn.Conv2d(3, c1, kernel_size=k1, stride=s1, padding=p1)),  # 96 x 55 x 55
+            ("relu1", nn.ReLU(inplace=True)),
+            ("norm1", TowerLRN(towers)),  # Section 3.3, each tower's 48 channels on their own
+            ("pool1", max_pool()),  # 96 x 27 x 27
+            # "256 kernels of size 5x5x48": each tower's 128 see its own 48 maps
+            ("conv2", nn.Conv2d(c1, c2, kernel_size=k2, stride=s2, padding=p2,
+                                groups=towers)),  # 256 x 27 x 27
+            ("relu2", nn.ReLU(inplace=True)),
+            ("norm2", TowerLRN(towers)),
+            ("pool2", max_pool()),  # 256 x 13 x 13
+            # "384 kernels of size 3x3x256", "connected to all kernel maps in the second
+            # layer": both towers' maps
+            ("conv3", nn.Conv2d(c2, c3, kernel_size=k3, stride=s3, padding=p3)),  # 384 x 13 x 13
+            ("relu3", nn.ReLU(inplace=True)),
+            # "384 kernels of size 3x3x192"; conv3 to conv5 follow one another "without
+            # any intervening pooling or normalization layers"
+            ("conv4", nn.Conv2d(c3, c4, kernel_size=k4, stride=s4, padding=p4,
+                                groups=towers)),  # 384 x 13 x 13
+            ("relu4", nn.ReLU(inplace=True)),
+            # "256 kernels of size 3x3x192"
+            ("conv5", nn.Conv2d(c4, c5, kernel_size=k5, stride=s5, padding=p5,
+                                groups=towers)),  # 256 x 13 x 13
+            ("relu5", nn.ReLU(inplace=True)),
+            ("pool5", max_pool()),  # 256 x 6 x 6
+        ]
+        if not lrn:  # the same net without norm1 and norm2
+            features = [(name, layer) for name, layer in features
+                        if not name.startswith("norm")]
+        self.features = nn.Sequential(OrderedDict(features))
+        # "The fully-connected layers have 4096 neurons each"; dropout (Section 4.2) "in
+        # the first two fully-connected layers"; fc8 feeds the 1000-way softmax.
         self.classifier = nn.Sequential(OrderedDict([
             ("drop6", nn.Dropout(p)),
-            ("fc6", nn.Linear(widths[4] * pooled_side * pooled_side, hidden)),
+            ("fc6", nn.Linear(c5 * pooled_side * pooled_side, hidden)),  # 4096 (from 256*6*6)
             ("relu6", nn.ReLU(inplace=True)),
             ("drop7", nn.Dropout(p)),
-            ("fc7", nn.Linear(hidden, hidden)),
+            ("fc7", nn.Linear(hidden, hidden)),  # 4096
             ("relu7", nn.ReLU(inplace=True)),
-            ("fc8", nn.Linear(hidden, n_classes)),
+            ("fc8", nn.Linear(hidden, n_classes)),  # 1000
         ]))
 
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
+    def forward(self, x):  # x: 3 x 227 x 227
+        x = self.features(x)  # 256 x 6 x 6
+        return self.classifier(x.flatten(1))  # 9216 in, 1000 out
 
     def layer(self, name: str) -> nn.Module:
         """A layer by its paper name: conv1 ... conv5, pool5, fc6, fc7, fc8."""
@@ -233,7 +265,7 @@ class TowerSplit(nn.Module):
     Each device holds half the kernels of every layer and half the units of fc6 and fc7.
     The towers exchange activations only where the paper's do (Figure 2): the input of
     conv3, of fc6, of fc7 and of fc8 is gathered from both. fc8 runs on the first device.
-    With both devices the CPU it computes what the grouped model computes (tested).
+    With both devices set to the CPU it computes what the grouped model computes (tested).
     """
 
     def __init__(self, model: AlexNet, devices=("cuda:0", "cuda:1")):
@@ -258,27 +290,36 @@ class TowerSplit(nn.Module):
         self.fc8 = nn.Linear(c.fc8.in_features, c.fc8.out_features).to(self.devices[0])
         self.fc8.load_state_dict(c.fc8.state_dict())
 
-    def _both(self, parts, fn):
-        return [fn(t, part.to(dev)) for t, (part, dev) in enumerate(zip(parts, self.devices))]
+    def each(self, parts, step):
+        """`step(tower, maps)` on each tower, on the tower's own device."""
+        return [step(tower, part.to(dev))
+                for tower, part, dev in zip(self.towers, parts, self.devices)]
+
+    def both(self, parts):
+        """Both towers' maps, gathered onto each tower's device."""
+        return [self.gather(parts, dev) for dev in self.devices]
 
     def gather(self, parts, dev):
         return torch.cat([p.to(dev) for p in parts], dim=1)
 
     def forward(self, x):
-        T = self.towers
-        h = self._both([x, x], lambda t, a: self.pool(self.lrn(F.relu(T[t]["conv1"](a)))))
-        h = self._both(h, lambda t, a: self.pool(self.lrn(F.relu(T[t]["conv2"](a)))))
-        # conv3 sees both towers' maps
-        h = self._both([self.gather(h, d) for d in self.devices],
-                       lambda t, a: F.relu(T[t]["conv3"](a)))
-        h = self._both(h, lambda t, a: F.relu(T[t]["conv4"](a)))
-        h = self._both(h, lambda t, a: self.pool(F.relu(T[t]["conv5"](a))).flatten(1))
-        # the fully connected layers see both towers
-        h = self._both([self.gather(h, d) for d in self.devices],
-                       lambda t, a: F.relu(T[t]["fc6"](self.drop6(a))))
-        h = self._both([self.gather(h, d) for d in self.devices],
-                       lambda t, a: F.relu(T[t]["fc7"](self.drop7(a))))
-        return self.fc8(self.gather(h, self.devices[0]))
+        # t: one tower's layers, a: that tower's input, both on the tower's device.
+        # Shapes are one tower's, in the paper's net for a 227 x 227 x 3 input.
+        # conv1 and conv2: each tower works on its own maps (Figure 2).
+        pool, lrn = self.pool, self.lrn
+        h = self.each([x, x], lambda t, a: pool(lrn(F.relu(t.conv1(a)))))  # 48 x 27 x 27
+        h = self.each(h, lambda t, a: pool(lrn(F.relu(t.conv2(a)))))  # 128 x 13 x 13
+        # "The kernels of the third convolutional layer are connected to all kernel maps
+        # in the second layer": the towers swap maps.
+        h = self.each(self.both(h), lambda t, a: F.relu(t.conv3(a)))  # 192 x 13 x 13
+        # conv4 and conv5 again see only their own tower's maps.
+        h = self.each(h, lambda t, a: F.relu(t.conv4(a)))  # 192 x 13 x 13
+        h = self.each(h, lambda t, a: pool(F.relu(t.conv5(a))).flatten(1))  # 128*6*6
+        # "The neurons in the fully-connected layers are connected to all neurons in the
+        # previous layer": each fully connected layer sees both towers.
+        h = self.each(self.both(h), lambda t, a: F.relu(t.fc6(self.drop6(a))))  # 2048
+        h = self.each(self.both(h), lambda t, a: F.relu(t.fc7(self.drop7(a))))  # 2048
+        return self.fc8(self.gather(h, self.devices[0]))  # 1000, on the first device
 
 
 # ---------------------------------------------------------------------------------------

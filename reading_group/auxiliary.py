@@ -68,14 +68,26 @@ class AuxiliaryHead(nn.Module):
             raise ValueError(f"pool must be 'paper' or 'adaptive', got {pool!r}")
         self.conv = nn.Conv2d(in_channels, width, kernel_size=1)
         self.fc = nn.Linear(width * grid * grid, hidden)
-        self.dropout = nn.Dropout(p)
+        self.dropout = nn.Dropout(p=p)
         self.classifier = nn.Linear(hidden, n_classes)
         self.relu = nn.ReLU()
 
-    def forward(self, x):
-        x = self.relu(self.conv(self.pool(x)))
-        x = self.relu(self.fc(x.flatten(1)))
-        return self.classifier(self.dropout(x))
+    def forward(self, x):  # x: 512 x 14 x 14 after (4a), 528 x 14 x 14 after (4d)
+        # Section 5, item by item. "An average pooling layer with 5x5 filter size and
+        # stride 3, resulting in an 4x4x512 output for the (4a), and 4x4x528 for the (4d)
+        # stage."
+        x = self.pool(x)  # in_channels x 4 x 4
+        # "A 1x1 convolution with 128 filters for dimension reduction and rectified linear
+        # activation."
+        x = self.relu(self.conv(x))  # 128 x 4 x 4
+        # "A fully connected layer with 1024 units and rectified linear activation."
+        x = self.relu(self.fc(x.flatten(1)))  # 1024
+        # "A dropout layer with 70% ratio of dropped outputs."
+        x = self.dropout(x)  # 1024
+        # "A linear layer with softmax loss as the classifier (predicting the same 1000
+        # classes as the main classifier, but removed at inference time)." The softmax is
+        # left to the loss.
+        return self.classifier(x)  # n_classes logits
 
 
 def head_params(in_channels: int, n_classes: int = 1000, *, grid: int = 4, width: int = 128,
@@ -118,13 +130,19 @@ class WithAuxiliaryHeads(nn.Module):
 
     def forward(self, x):
         if not self.training:
+            # Section 5: "At inference time, these auxiliary networks are discarded."
             return self.model(x)
+        # The main net runs as it is; the hooks keep the outputs of the tapped submodules,
+        # the paper's "intermediate layers" ((4a) and (4d) in GoogLeNet).
         self._caught = {}
         try:
-            main = self.model(x)
+            main = self.model(x)  # the main classifier's logits
             caught = self._caught
         finally:
             self._caught = None
+        # "auxiliary classifiers connected to these intermediate layers": one head on each
+        # tapped output. "During training, their loss gets added to the total loss of the
+        # network with a discount weight" (0.3; `train.total_loss`).
         return (main, *[head(caught[name]) for name, head in zip(self.taps, self.heads)])
 
     def strip(self) -> nn.Module:

@@ -63,7 +63,8 @@ GOOGLENET_LRN = dict(size=5, alpha=1e-4, beta=0.75, k=1.0)
 def conv_relu(c_in: int, c_out: int, k: int, stride: int = 1, batchnorm: bool = False):
     """A k x k convolution with "same" padding and a ReLU (with a BatchNorm between them
     when `batchnorm`, the convolution then without bias)."""
-    layers = [nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, bias=not batchnorm)]
+    layers = [nn.Conv2d(c_in, c_out, kernel_size=k, stride=stride, padding=k // 2,
+                        bias=not batchnorm)]
     if batchnorm:
         layers.append(nn.BatchNorm2d(c_out))
     layers.append(nn.ReLU(inplace=True))
@@ -96,25 +97,46 @@ class Inception(nn.Module):
                  n5x5: int, pool_proj: int, *, naive: bool = False, batchnorm: bool = False):
         super().__init__()
         self.naive = naive
-        self.branch1 = conv_relu(c_in, n1x1, 1, batchnorm=batchnorm)
-        pool = nn.MaxPool2d(3, stride=1, padding=1)
-        if naive:
-            self.branch3 = conv_relu(c_in, n3x3, 3, batchnorm=batchnorm)
-            self.branch5 = conv_relu(c_in, n5x5, 5, batchnorm=batchnorm)
+        bn = batchnorm
+        self.branch1 = conv_relu(c_in, n1x1, k=1, batchnorm=bn)
+        pool = nn.MaxPool2d(kernel_size=3, stride=1, padding=1)
+        if naive:  # Figure 2a
+            self.branch3 = conv_relu(c_in, n3x3, k=3, batchnorm=bn)
+            self.branch5 = conv_relu(c_in, n5x5, k=5, batchnorm=bn)
             self.branch_pool = pool
             self.out_channels = n1x1 + n3x3 + n5x5 + c_in
-        else:
-            self.branch3 = nn.Sequential(conv_relu(c_in, n3x3_reduce, 1, batchnorm=batchnorm),
-                                         conv_relu(n3x3_reduce, n3x3, 3, batchnorm=batchnorm))
-            self.branch5 = nn.Sequential(conv_relu(c_in, n5x5_reduce, 1, batchnorm=batchnorm),
-                                         conv_relu(n5x5_reduce, n5x5, 5, batchnorm=batchnorm))
-            self.branch_pool = nn.Sequential(pool, conv_relu(c_in, pool_proj, 1,
-                                                             batchnorm=batchnorm))
+        else:  # Figure 2b
+            self.branch3 = nn.Sequential(conv_relu(c_in, n3x3_reduce, k=1, batchnorm=bn),
+                                         conv_relu(n3x3_reduce, n3x3, k=3, batchnorm=bn))
+            self.branch5 = nn.Sequential(conv_relu(c_in, n5x5_reduce, k=1, batchnorm=bn),
+                                         conv_relu(n5x5_reduce, n5x5, k=5, batchnorm=bn))
+            self.branch_pool = nn.Sequential(pool, conv_relu(c_in, pool_proj, k=1, batchnorm=bn))
             self.out_channels = n1x1 + n3x3 + n5x5 + pool_proj
 
-    def forward(self, x):
-        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x),
-                          self.branch_pool(x)], dim=1)
+    def forward(self, x):  # x: c_in x H x W; every branch keeps H x W ("same" padding)
+        # Section 4: "filter sizes 1x1, 3x3 and 5x5" side by side, plus "an alternative
+        # parallel pooling path". Figure 2b puts "1x1 convolutions ... to compute
+        # reductions before the expensive 3x3 and 5x5 convolutions" and after the pooling.
+        # Figure 2a (naive) has no reductions and no projection: its pooling branch gives
+        # the pooled input itself, c_in x H x W.
+        b1 = self.branch1(x)  # #1x1 x H x W: 1x1 convolutions
+        b3 = self.branch3(x)  # #3x3 x H x W: 1x1 down to #3x3 reduce, then 3x3
+        b5 = self.branch5(x)  # #5x5 x H x W: 1x1 down to #5x5 reduce, then 5x5
+        bp = self.branch_pool(x)  # pool proj x H x W: 3x3 max pooling (stride 1), 1x1 projection
+        # "Filter concatenation" (Figure 2): "output filter banks concatenated into a single
+        # output vector forming the input of the next stage"
+        return torch.cat([b1, b3, b5, bp], dim=1)  # out_channels x H x W
+
+    def table1_widths(self) -> tuple:
+        """The six numbers of Table 1 read back from this module's convolutions (None for
+        the reductions and the projection that a naive module lacks)."""
+        if self.naive:
+            return (self.branch1[0].out_channels, None, self.branch3[0].out_channels, None,
+                    self.branch5[0].out_channels, None)
+        return (self.branch1[0].out_channels,
+                self.branch3[0][0].out_channels, self.branch3[1][0].out_channels,
+                self.branch5[0][0].out_channels, self.branch5[1][0].out_channels,
+                self.branch_pool[1][0].out_channels)
 
 
 def inception_cost(c_in: int, widths, side: int, *, naive: bool = False,
@@ -199,37 +221,63 @@ class GoogLeNet(nn.Module):
 
     def __init__(self, n_classes: int = 1000, *, dropout: float = 0.4, lrn: bool = True):
         super().__init__()
-        w = TABLE1_WIDTHS
-        self.conv1 = conv_relu(3, 64, 7, stride=2)
-        self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        # Table 1, row by row (the comments give each row's output size from the table,
+        # written channels x height x width). "All the convolutions, including those inside
+        # the Inception modules, use rectified linear activation" (Section 5).
+        self.conv1 = conv_relu(3, 64, k=7, stride=2)  # conv1 7x7/2: 64 x 112 x 112
+        self.maxpool1 = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # 64 x 56 x 56
         self.lrn1 = nn.LocalResponseNorm(**GOOGLENET_LRN) if lrn else nn.Identity()
-        self.conv2 = nn.Sequential(conv_relu(64, 64, 1), conv_relu(64, 192, 3))
+        self.conv2 = nn.Sequential(conv_relu(64, 64, k=1),  # conv2, "#3x3 reduce" 64
+                                   conv_relu(64, 192, k=3))  # conv2 3x3/1: 192 x 56 x 56
         self.lrn2 = nn.LocalResponseNorm(**GOOGLENET_LRN) if lrn else nn.Identity()
-        self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception3a = Inception(192, *w["3a"])
-        self.inception3b = Inception(256, *w["3b"])
-        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception4a = Inception(480, *w["4a"])
-        self.inception4b = Inception(512, *w["4b"])
-        self.inception4c = Inception(512, *w["4c"])
-        self.inception4d = Inception(512, *w["4d"])
-        self.inception4e = Inception(528, *w["4e"])
-        self.maxpool4 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception5a = Inception(832, *w["5a"])
-        self.inception5b = Inception(832, *w["5b"])
-        self.avgpool = nn.AvgPool2d(7, stride=1)
-        self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(1024, n_classes)
+        self.maxpool2 = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # 192 x 28 x 28
+        # Inception(input channels, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj)
+        self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32)  # 3a: 256 x 28 x 28
+        self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64)  # 3b: 480 x 28 x 28
+        self.maxpool3 = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # 480 x 14 x 14
+        self.inception4a = Inception(480, 192, 96, 208, 16, 48, 64)  # 4a: 512 x 14 x 14
+        self.inception4b = Inception(512, 160, 112, 224, 24, 64, 64)  # 4b: 512 x 14 x 14
+        self.inception4c = Inception(512, 128, 128, 256, 24, 64, 64)  # 4c: 512 x 14 x 14
+        self.inception4d = Inception(512, 112, 144, 288, 32, 64, 64)  # 4d: 528 x 14 x 14
+        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)  # 4e: 832 x 14 x 14
+        self.maxpool4 = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # 832 x 7 x 7
+        self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)  # 5a: 832 x 7 x 7
+        self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)  # 5b: 1024 x 7 x 7
+        self.avgpool = nn.AvgPool2d(kernel_size=7, stride=1)  # avg pool 7x7/1: 1024 x 1 x 1
+        self.dropout = nn.Dropout(dropout)  # dropout (40%)
+        self.fc = nn.Linear(1024, n_classes)  # linear: 1000
 
-    def forward(self, x):
-        x = self.lrn1(self.maxpool1(self.conv1(x)))
-        x = self.maxpool2(self.lrn2(self.conv2(x)))
-        x = self.maxpool3(self.inception3b(self.inception3a(x)))
-        for name in ("4a", "4b", "4c", "4d", "4e"):
-            x = getattr(self, f"inception{name}")(x)
-        x = self.inception5b(self.inception5a(self.maxpool4(x)))
-        x = self.dropout(self.avgpool(x).flatten(1))
-        return self.fc(x)
+    def forward(self, x):  # x: 3 x 224 x 224; Figure 3, bottom to top
+        x = self.conv1(x)  # 64 x 112 x 112
+        x = self.maxpool1(x)  # 64 x 56 x 56
+        x = self.lrn1(x)  # Figure 3's "LocalRespNorm" after the first max pooling
+        x = self.conv2(x)  # 192 x 56 x 56: 1x1 then 3x3 (Table 1's depth 2)
+        x = self.lrn2(x)  # and a second one before the next max pooling
+        x = self.maxpool2(x)  # 192 x 28 x 28
+        x = self.inception3a(x)  # 256 x 28 x 28
+        x = self.inception3b(x)  # 480 x 28 x 28
+        x = self.maxpool3(x)  # 480 x 14 x 14
+        x = self.inception4a(x)  # 512 x 14 x 14 (the first auxiliary head's input)
+        x = self.inception4b(x)  # 512 x 14 x 14
+        x = self.inception4c(x)  # 512 x 14 x 14
+        x = self.inception4d(x)  # 528 x 14 x 14 (the second auxiliary head's input)
+        x = self.inception4e(x)  # 832 x 14 x 14
+        x = self.maxpool4(x)  # 832 x 7 x 7
+        x = self.inception5a(x)  # 832 x 7 x 7
+        x = self.inception5b(x)  # 1024 x 7 x 7
+        # Section 5: "average pooling before the classifier", and "the use of dropout
+        # remained essential even after removing the fully connected layers"
+        x = self.avgpool(x)  # 1024 x 1 x 1
+        x = self.dropout(x.flatten(1))  # 1024
+        return self.fc(x)  # n_classes logits (the paper's softmax is left to the loss)
+
+
+def googlenet_widths(model: GoogLeNet) -> dict[str, tuple]:
+    """The six numbers of each Inception module of `model`, read back from its
+    convolutions, ``{"3a": (64, 96, 128, 16, 32, 32), ...}``: equal to `TABLE1_WIDTHS`
+    for the paper's net (tested), so the literal rows above are Table 1's."""
+    return {name: model.get_submodule(f"inception{name}").table1_widths()
+            for name in TABLE1_WIDTHS}
 
 
 TORCHVISION_ROWS = {
@@ -263,10 +311,10 @@ class SmallGoogLeNet(nn.Module):
                  batchnorm: bool = False):
         super().__init__()
         c = max(1, round(192 * width))
-        self.stem = conv_relu(3, c, 3, batchnorm=batchnorm)
-        stages = []
+        self.stem = conv_relu(3, c, k=3, batchnorm=batchnorm)
+        stages = []  # each: a 3x3/2 max pooling, then its Inception modules
         for names in (("3a", "3b"), ("4a", "4b", "4c", "4d", "4e"), ("5a", "5b")):
-            layers = [nn.MaxPool2d(3, stride=2, padding=1)]
+            layers = [nn.MaxPool2d(kernel_size=3, stride=2, padding=1)]
             for name in names:
                 module = Inception(c, *scaled(TABLE1_WIDTHS[name], width), batchnorm=batchnorm)
                 layers.append(module)
@@ -277,8 +325,12 @@ class SmallGoogLeNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(c, n_classes)
 
-    def forward(self, x):
-        x = self.stage5(self.stage4(self.stage3(self.stem(x))))
-        return self.fc(self.dropout(self.pool(x).flatten(1)))
+    def forward(self, x):  # x: 3 x 32 x 32; channels are for width=0.25
+        x = self.stem(x)  # 48 x 32 x 32: one 3x3 convolution for Table 1's conv1 to conv2
+        x = self.stage3(x)  # 120 x 16 x 16: max pooling (maxpool2), (3a), (3b)
+        x = self.stage4(x)  # 208 x 8 x 8: max pooling (maxpool3), (4a) to (4e)
+        x = self.stage5(x)  # 256 x 4 x 4: max pooling (maxpool4), (5a), (5b)
+        x = self.pool(x).flatten(1)  # 256: Section 5's average pooling, over the whole map
+        return self.fc(self.dropout(x))  # Table 1's dropout (40%) and linear layer
 
 

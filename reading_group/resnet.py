@@ -53,9 +53,11 @@ class ZeroPadShortcut(nn.Module):
         super().__init__()
         self.extra, self.stride = c_out - c_in, stride
 
-    def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.extra))
+    def forward(self, x):  # x: c_in x H x W
+        # Section 3.3, option A: "identity mapping, with extra zero entries padded for
+        # increasing dimensions"; "performed with a stride of 2" across map sizes.
+        x = x[:, :, ::self.stride, ::self.stride]  # c_in x H/stride x W/stride
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra))  # c_out x H/stride x W/stride
 
 
 def shortcut(c_in: int, c_out: int, stride: int, option: str = "A") -> nn.Module:
@@ -63,10 +65,13 @@ def shortcut(c_in: int, c_out: int, stride: int, option: str = "A") -> nn.Module
     if option not in SHORTCUTS:
         raise ValueError(f"shortcut option must be one of {SHORTCUTS}, not {option!r}")
     if stride == 1 and c_in == c_out:
-        return nn.Identity()
+        return nn.Identity()  # Eq. (1): y = F(x, {W_i}) + x
     if option == "A":
         return ZeroPadShortcut(c_in, c_out, stride)
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+    # Option B: Eq. (2), y = F(x, {W_i}) + W_s x, with W_s "done by 1x1 convolutions"
+    # (and, as after every convolution here, batch normalisation, Section 3.4)
+    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel_size=1, stride=stride, bias=False),
+                         nn.BatchNorm2d(c_out))
 
 
 class Block(nn.Module):
@@ -76,17 +81,24 @@ class Block(nn.Module):
                  option: str = "A"):
         super().__init__()
         self.residual = residual
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.conv1 = nn.Conv2d(c_in, c_out, kernel_size=3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.conv2 = nn.Conv2d(c_out, c_out, kernel_size=3, stride=1, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(c_out)
         self.shortcut = shortcut(c_in, c_out, stride, option) if residual else None
 
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+    def forward(self, x):  # x: c_in x H x W
+        # Section 3.2: F(x, {W_i}) = W2 σ(W1 x), σ the ReLU, with batch normalisation "right
+        # after each convolution and before activation" (Section 3.4).
+        out = F.relu(self.bn1(self.conv1(x)))  # σ(W1 x): c_out x H/stride x W/stride
+        out = self.bn2(self.conv2(out))  # F(x, {W_i}) = W2 σ(W1 x), same shape
         if self.residual:
+            # Eq. (1): y = F(x, {W_i}) + x, "performed by a shortcut connection and
+            # element-wise addition"; where the shape changes, Eq. (2): y = F + W_s x
+            # (option B) or the zero-padded x (option A), Section 3.3.
             out = out + self.shortcut(x)
+        # "We adopt the second nonlinearity after the addition (i.e., σ(y))"; a plain block
+        # is the same without the addition.
         return F.relu(out)
 
 
@@ -101,17 +113,30 @@ class CifarNet(nn.Module):
         super().__init__()
         n = blocks_per_stage(depth)
         self.depth, self.residual, self.option, self.width = depth, residual, option, width
-        self.stem = nn.Sequential(nn.Conv2d(3, width, 3, 1, 1, bias=False),
-                                  nn.BatchNorm2d(width), nn.ReLU())
-        widths = (width, 2 * width, 4 * width)
-        stages, c_in = [], width
-        for i, c_out in enumerate(widths):
-            blocks = [Block(c_in if j == 0 else c_out, c_out, 2 if (i > 0 and j == 0) else 1,
-                            residual=residual, option=option) for j in range(n)]
-            stages.append(nn.Sequential(*blocks))
-            c_in = c_out
-        self.stages = nn.Sequential(*stages)
-        self.fc = nn.Linear(widths[-1], n_classes)
+        # Section 4.2: "The first layer is 3x3 convolutions."
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, width, kernel_size=3, stride=1, padding=1, bias=False),
+            nn.BatchNorm2d(width), nn.ReLU())
+
+        def stage(c_in, c_out, stride):
+            """n blocks, 2n layers; "The subsampling is performed by convolutions with a
+            stride of 2", in the first block."""
+            return nn.Sequential(
+                Block(c_in, c_out, stride, residual=residual, option=option),
+                *[Block(c_out, c_out, 1, residual=residual, option=option)
+                  for _ in range(n - 1)])
+
+        # "a stack of 6n layers with 3x3 convolutions on the feature maps of sizes
+        # {32, 16, 8} respectively, with 2n layers for each feature map size. The numbers
+        # of filters are {16, 32, 64} respectively."
+        self.stages = nn.Sequential(
+            stage(width, width, stride=1),  # 16 x 32 x 32
+            stage(width, 2 * width, stride=2),  # 32 x 16 x 16
+            stage(2 * width, 4 * width, stride=2),  # 64 x 8 x 8
+        )
+        # "The network ends with a global average pooling, a 10-way fully-connected layer,
+        # and softmax." (the softmax is left to the loss)
+        self.fc = nn.Linear(4 * width, n_classes)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -120,9 +145,13 @@ class CifarNet(nn.Module):
     def name(self) -> str:
         return f"{'ResNet' if self.residual else 'plain'}-{self.depth}"
 
-    def forward(self, x):
-        x = self.stages(self.stem(x))
-        return self.fc(x.mean((2, 3)))
+    def forward(self, x):  # x: 3 x 32 x 32; channels for width=16 (Section 4.2)
+        x = self.stem(x)  # 16 x 32 x 32: the first layer, 3x3 convolutions
+        x = self.stages[0](x)  # 16 x 32 x 32: n blocks, 2n layers
+        x = self.stages[1](x)  # 32 x 16 x 16: the first convolution has stride 2
+        x = self.stages[2](x)  # 64 x 8 x 8: likewise
+        x = x.mean((2, 3))  # 64: global average pooling
+        return self.fc(x)  # 10: the 10-way fully connected layer (logits)
 
 
 @torch.no_grad()
