@@ -1,8 +1,12 @@
+"""`batches` against crops built by hand, NumPy's PCA and torchvision's ten_crop."""
+
 import numpy as np
 import pytest
 import torch
+import torch.nn as nn
 from torchvision.transforms.v2 import functional as TF
 
+import reading_group as rg
 from reading_group import batches, data
 from reading_group.batches import Batches
 
@@ -229,3 +233,27 @@ def test_for_dataset_augments_the_training_batches_only():
     train, test = batches.for_dataset(ds, 16)
     assert train.padding == 4 and train.flip
     assert test.padding == 0 and not test.flip
+
+
+@pytest.mark.parametrize("size, padding", [(28, 0), (32, 0), (24, 0), (None, 4)])
+def test_ten_crop_matches_torchvision(size, padding):
+    x = torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8)
+    views = rg.batches.ten_crop(x, size, padding=padding)
+    source = nn.functional.pad(x, (padding,) * 4) if padding else x
+    expected = TF.ten_crop(source, size or 32)
+    assert views.shape == (10, 3, 3, size or 32, size or 32)
+    for got, want in zip(views, expected):
+        assert torch.equal(got, want)
+
+
+def test_ten_crop_views_are_corners_centre_and_mirrors():
+    x = torch.arange(36, dtype=torch.uint8).view(1, 1, 6, 6)
+    views = rg.batches.ten_crop(x, 4)
+    assert views[0, 0, 0, 0, 0] == 0  # top left
+    assert views[3, 0, 0, -1, -1] == 35  # bottom right
+    assert torch.equal(views[4, 0], x[0, :, 1:5, 1:5])  # centre
+    assert torch.equal(views[5], views[1].flip(-1))  # mirrored top left = mirror of top right
+    centre = rg.batches.ten_crop(x, padding=2)[4]
+    assert torch.equal(centre, x)  # the padded centre view is the image itself
+    with pytest.raises(ValueError):
+        rg.batches.ten_crop(x, 8)

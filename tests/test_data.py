@@ -1,3 +1,5 @@
+"""`data` against NumPy, image files written here and torchvision's CIFAR-10 file format."""
+
 import pickle
 import warnings
 
@@ -5,13 +7,12 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from conftest import write_image_tree
 from PIL import Image
 
 import reading_group as rg
 from reading_group import data
 from reading_group.data import DataError, SyntheticDataWarning
-
-from conftest import write_image_tree
 
 CLASSES = data.CIFAR10_CLASSES
 REAL_NETWORK_REACHABLE = data.network_reachable  # conftest swaps it out during each test
@@ -156,7 +157,8 @@ def test_split_subset_none_or_too_many_returns_everything():
 
 
 def pairs(images, labels):
-    """(label, pixel bytes) of every image, as a sorted list: equal for the same set in any order."""
+    """(label, pixel bytes) of every image, as a sorted list: equal for the same set in any
+    order."""
     return sorted((int(lab), np.asarray(img).tobytes()) for img, lab in zip(images, labels))
 
 
@@ -577,3 +579,17 @@ def test_network_reachable_reports_connection_errors(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: Connection())
     assert REAL_NETWORK_REACHABLE() is True
+
+
+# ---------------------------------------------------------------------------------------
+# Summaries of a split
+
+
+def test_channel_means_and_class_counts_by_hand():
+    images = torch.zeros(2, 3, 2, 2, dtype=torch.uint8)
+    images[:, 0] = 255
+    images[0, 2] = 51
+    images[1, 2] = 102
+    assert data.channel_means(images).tolist() == pytest.approx([1.0, 0.0, 0.3])
+    counts = data.class_counts(torch.tensor([0, 2, 2, 5]), 7)
+    assert counts.tolist() == [1, 0, 2, 0, 0, 1, 0]

@@ -1,3 +1,5 @@
+"""`exercises.check` against answers known to be right, wrong or unfinished."""
+
 import math
 
 import pytest

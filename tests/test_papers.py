@@ -1,3 +1,5 @@
+"""`papers`: the quoted figures and GoogLeNet's Table 1 against the papers' printed values."""
+
 import pytest
 
 from reading_group import papers
@@ -76,3 +78,40 @@ def test_no_figure_key_is_written_twice():
         keys = [k.value for k in literal.keys if isinstance(k, ast.Constant)]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         assert not repeated, f"figure keys written twice: {repeated}"
+
+
+def test_papers_figures_of_notebook_03():
+    from reading_group import papers
+    # 32 x 32 crop offsets of a 256x256 image at 224x224, times two for the mirror images
+    assert papers.value("alexnet.augment_factor") == (256 - 224) ** 2 * 2
+    assert papers.value("alexnet.dropout_slowdown") == 2
+    assert papers.get("alexnet.dropout_slowdown").where == "Section 4.2"
+    assert papers.get("alexnet.pca_gain_top1").where == "Section 4.1"
+
+
+def test_table1_is_consistent_with_itself():
+    rows = papers.GOOGLENET_TABLE1
+    assert sum(r.depth for r in rows) == papers.value("googlenet.depth") == 22
+    assert sum(r.type == "inception" for r in rows) == 9
+    for r in rows:
+        if r.type == "inception":
+            n1, _, n3, _, n5, pp = r.widths
+            assert n1 + n3 + n5 + pp == r.output[2], r.name
+
+
+def test_googlenet_table1_prints_the_papers_rows():
+    table = papers.googlenet_table1()
+    assert table.columns == ["row", "type", "patch/stride", "output size", "depth", "#1x1",
+                             "#3x3 reduce", "#3x3", "#5x5 reduce", "#5x5", "pool proj", "params",
+                             "ops"]
+    rows = {r[0]: r for r in table.rows}
+    assert len(table.rows) == 19  # conv1 ... softmax, as printed in the paper
+    # Szegedy et al. (2014), Table 1, row "inception (3a)": 28x28x256, depth 2, then the six
+    # widths, 159K parameters, 128M ops
+    assert rows["3a"] == ["3a", "inception", "", (28, 28, 256), 2, 64, 96, 128, 16, 32, 32,
+                          "159K", "128M"]
+    # "convolution 3x3/1, 56x56x192, depth 2, #3x3 reduce 64, #3x3 192, 112K, 360M"
+    assert rows["conv2"][3:] == [(56, 56, 192), 2, None, 64, 192, None, None, None, "112K", "360M"]
+    # a pooling row prints no depth, widths, params or ops
+    assert rows["maxpool1"][4:] == [None] * 7 + ["", ""]
+    assert rows["linear"][-2:] == ["1000K", "1M"]

@@ -1,3 +1,5 @@
+"""`probes` against hand formulas, torchvision's AlexNet and hand-written forward passes."""
+
 import copy
 
 import pytest
@@ -5,8 +7,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+from helpers import wrapped_net
 
-from reading_group import probes
+from reading_group import probes, small_nets, train
+from reading_group.probes import layer_table
 from reading_group.small_nets import SmallCNN
 
 
@@ -171,3 +175,139 @@ def test_layer_gradient_norms_use_the_main_output():
     norms = probes.layer_gradient_norms(net, torch.randn(5, 4), torch.tensor([0, 1, 2, 0, 1]))
     assert norms["main"] > 0
     assert "aux" not in norms  # the auxiliary head takes no part in the loss
+
+
+# ---------------------------------------------------------------------------------------
+# Activation probes: sparsity, dead units, peak share
+
+
+def test_sparsity_and_dead_units():
+    net = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    with torch.no_grad():
+        net[0].weight.zero_()
+        net[0].bias.copy_(torch.tensor([1.0, -1.0, 0.5]))
+    x = torch.randn(8, 4)
+    assert probes.sparsity(net, x) == {"1": pytest.approx(1 / 3)}
+    dead = probes.dead_units(net, [(x, None), (x * 2, None)])
+    assert dead["1"].tolist() == [False, True, False]
+
+
+def test_dead_units_per_channel_of_conv_maps():
+    net = nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU())
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+        net[0].bias.copy_(torch.tensor([0.0, -100.0]))
+    dead = probes.dead_units(net, [(torch.rand(3, 1, 4, 4), None)])
+    assert dead["1"].tolist() == [False, True]
+
+
+def test_peak_share_by_hand_and_over_pixels():
+    assert probes.peak_share(torch.tensor([1.0, 3.0, 0.0, 4.0]), dim=0) == pytest.approx(0.5)
+    maps = torch.zeros(1, 3, 1, 2)
+    maps[0, :, 0, 0] = torch.tensor([1.0, 1.0, 2.0])   # share 0.5
+    maps[0, :, 0, 1] = torch.tensor([0.0, 5.0, 0.0])   # share 1.0
+    assert probes.peak_share(maps) == pytest.approx(0.75)
+
+
+def test_peak_share_skips_silent_pixels_and_refuses_negative_inputs():
+    maps = torch.zeros(1, 4, 1, 2)
+    maps[0, :, 0, 0] = 1.0                               # share 0.25; pixel 1 is silent
+    assert probes.peak_share(maps) == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        probes.peak_share(torch.tensor([1.0, -1.0]), dim=0)
+    with pytest.raises(ValueError):
+        probes.peak_share(torch.zeros(3), dim=0)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradient probes on the notebooks' nets
+
+
+def test_sigmoid_gradients_shrink_towards_the_input_and_relu_he_does_not():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
+    sig = list(probes.layer_gradient_norms(small_nets.DeepMLP(10, 64, "sigmoid"), x, y).values())
+    he_relu = small_nets.DeepMLP(10, 64, "relu", "he")
+    relu = list(probes.layer_gradient_norms(he_relu, x, y).values())
+    assert len(sig) == len(relu) == 10
+    assert sig[-1] / sig[0] > 100
+    assert max(relu) / min(relu) < 10
+
+
+def test_trunk_gradient_norms_leave_out_the_heads_and_keep_the_bare_names():
+    net, model = wrapped_net()
+    x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
+    train.total_loss(model.train()(x), y)[1].backward()
+    norms = probes.trunk_gradient_norms(model)
+    weighted = (nn.Conv2d, nn.Linear)
+    assert list(norms) == [n for n, m in net.named_modules() if isinstance(m, weighted)]
+    assert norms["stem.0"] == pytest.approx(net.stem[0].weight.grad.norm().item())
+    assert probes.trunk_gradient_norms(net) == norms
+
+
+# ---------------------------------------------------------------------------------------
+# Cost tables
+
+
+def test_layer_table_of_stacked_convs_quadruples_when_width_doubles():
+    def stack(n):
+        return nn.Sequential(nn.Conv2d(16, n, 3, padding=1), nn.ReLU(),
+                             nn.Conv2d(n, n, 3, padding=1))
+    a = layer_table(stack(8), (1, 16, 10, 10)).column("FLOPs")
+    b = layer_table(stack(16), (1, 16, 10, 10)).column("FLOPs")
+    assert b[0] == 2 * a[0] and b[2] == 4 * a[2]
+
+
+def test_row_costs_sum_each_rows_modules_by_hand():
+    rows = probes.row_costs(small_net(), {"conv, relu, pool": ["0", "1", "2"], "conv": ["3"],
+                                          "head": ["4", "5"]}, input_size=32)
+    assert list(rows) == ["conv, relu, pool", "conv", "head"]
+    # (output shape of the row's last module, parameters, FLOPs for one image)
+    assert rows["conv, relu, pool"] == ((4, 15, 15), 3 * 4 * 9 + 4, conv_flops(3, 4, 3, 30, 30))
+    assert rows["conv"] == ((6, 8, 8), 4 * 6 * 9 + 6, conv_flops(4, 6, 3, 8, 8))
+    assert rows["head"] == ((10,), 384 * 10 + 10, 2 * 384 * 10)
+
+
+def test_row_costs_follow_the_input_size():
+    rows = probes.row_costs(nn.Sequential(nn.Conv2d(3, 2, 3, padding=1)), {"c": ["0"]},
+                            input_size=7)
+    assert rows["c"] == ((2, 7, 7), 3 * 2 * 9 + 2, conv_flops(3, 2, 3, 7, 7))
+
+
+# ---------------------------------------------------------------------------------------
+# Finding modules and reading their outputs
+
+
+def test_first_conv_name_is_in_registration_order():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(4, 2)
+            self.body = nn.Sequential(nn.ReLU(), nn.Conv2d(3, 4, 1), nn.Conv2d(4, 4, 1))
+            self.late = nn.Conv2d(4, 4, 1)
+
+    assert probes.first_conv_name(Net()) == "body.1"
+    assert probes.first_conv_name(small_net()) == "0"
+
+
+def test_leaf_modules_are_the_modules_without_children_in_order():
+    net = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), nn.Flatten(), nn.Linear(4, 2))
+    assert [name for name, _ in probes.leaf_modules(net)] == ["0.0", "0.1", "1", "2"]
+    assert [type(m) for _, m in probes.leaf_modules(net)] == [nn.Conv2d, nn.ReLU, nn.Flatten,
+                                                              nn.Linear]
+    assert probes.leaf_modules(nn.Linear(2, 2)) == []  # the model itself is not listed
+
+
+def test_relu_outputs_are_the_activations_of_a_hand_written_pass():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    x = torch.randn(6, 5)
+    outs = probes.relu_outputs(net, x)
+    assert list(outs) == ["1", "3"]
+    h1 = torch.clamp(x @ net[0].weight.T + net[0].bias, min=0)
+    h3 = torch.clamp(h1 @ net[2].weight.T + net[2].bias, min=0)
+    torch.testing.assert_close(outs["1"], h1)
+    torch.testing.assert_close(outs["3"], h3)
+    assert not outs["1"].requires_grad
+    assert all(not m._forward_hooks for m in net.modules())  # the hooks are removed
+    assert list(probes.relu_outputs(net, x, kind=nn.Linear)) == ["0", "2", "4"]

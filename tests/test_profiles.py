@@ -1,3 +1,5 @@
+"""`profiles` (profiles, devices, seeding) against the RG_* variables that choose them."""
+
 import random
 
 import numpy as np
@@ -68,7 +70,7 @@ def test_settings_unknown_profile_in_environment_raises(monkeypatch):
 def test_unknown_setting_is_an_attribute_error_listing_the_settings():
     s = profiles.settings(**PER_PROFILE)
     with pytest.raises(AttributeError) as info:
-        s.batch_size
+        _ = s.batch_size
     assert "batch_size" in str(info.value)
     assert "epochs" in str(info.value) and "n_train" in str(info.value)
 

@@ -1,3 +1,5 @@
+"""`tables` against cell texts and renderings written out by hand."""
+
 import numpy as np
 import pytest
 

@@ -1,3 +1,5 @@
+"""`timing.median_seconds` against a statement that runs and one that cannot."""
+
 import pytest
 
 from reading_group import timing

@@ -1,9 +1,13 @@
+"""`train` against manual error counts, hand-written histories and hand-computed losses."""
+
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from helpers import wrapped_net
 
-from reading_group import train
+import reading_group as rg
+from reading_group import alexnet, layers, small_nets, train
 from reading_group.batches import Batches
 from reading_group.train import History
 
@@ -312,3 +316,154 @@ def test_history_totals_and_columns():
     assert h.total_seconds == 14.0
     assert h["train_error"] == [0.8, 0.5, 0.3, 0.2]
     assert h.final("train_error") == 0.2
+
+
+# ---------------------------------------------------------------------------------------
+# History.crossing
+
+
+def crossing_history():
+    h = History("hand")
+    for i, (err, sec) in enumerate([(0.8, 1.0), (0.6, 2.0), (0.4, 3.0)], start=1):
+        h.epochs.append({"epoch": i, "train_error": err, "seconds": sec})
+    return h
+
+
+def test_crossing_interpolates_between_epochs():
+    h = crossing_history()
+    # 0.5 lies half-way between epoch 2 (0.6, 3 s so far) and epoch 3 (0.4, 6 s so far)
+    assert h.crossing("train_error", 0.5) == pytest.approx(2.5)
+    assert h.crossing("train_error", 0.5, x="seconds") == pytest.approx(4.5)
+    assert h.crossing("train_error", 0.45) == pytest.approx(2.75)
+    assert h.crossing("train_error", 0.6) == 2.0  # reached exactly at an epoch's end
+    assert h.first_epoch_below("train_error", 0.5) == 3  # the whole-epoch answer rounds up
+
+
+def test_crossing_at_the_first_epoch_and_never():
+    h = crossing_history()
+    assert h.crossing("train_error", 0.9) == 1.0
+    assert h.crossing("train_error", 0.9, x="seconds") == 1.0
+    assert h.crossing("train_error", 0.1) is None
+    with pytest.raises(ValueError):
+        h.crossing("train_error", 0.5, x="steps")
+
+
+# ---------------------------------------------------------------------------------------
+# Losses, mistakes and predictions
+
+
+def test_total_loss_weights_each_head_by_hand():
+    torch.manual_seed(0)
+    outputs = (torch.randn(4, 10), torch.randn(4, 10), torch.randn(4, 10))
+    y = torch.tensor([1, 0, 9, 3])
+
+    def nll(logits):  # cross-entropy written out
+        return -(logits.log_softmax(1)[torch.arange(4), y]).mean()
+
+    for w in (0.0, 0.3, 1.0):
+        _, loss = train.total_loss(outputs, y, aux_weight=w)
+        by_hand = nll(outputs[0]) + w * (nll(outputs[1]) + nll(outputs[2]))
+        assert loss.item() == pytest.approx(by_hand.item(), rel=1e-6)
+
+
+def test_mistakes_agree_with_evaluate():
+    torch.manual_seed(0)
+    model = nn.Linear(4, 3)
+    x, y = torch.randn(50, 4), torch.randint(0, 3, (50,))
+    batches = [(x[:20], y[:20]), (x[20:], y[20:])]
+    wrong = train.mistakes(model, batches)
+    assert wrong.dtype == torch.bool and wrong.shape == (50,)
+    assert wrong.float().mean().item() == pytest.approx(train.evaluate(model, batches)[1])
+    assert torch.equal(wrong, model(x).argmax(1) != y)
+
+
+def test_view_probs_averages_softmax_in_eval_mode():
+    torch.manual_seed(0)
+    data = rg.data.synthetic(n_train=40, n_test=16)
+    _, test = rg.batches.for_dataset(data, 8, augment=False)
+    net = alexnet.cifar(8, 32)
+    net.train()
+    views = rg.batches.ten_crop(data.test.images, padding=4)
+    probs = train.view_probs(net, views, test, chunk=5)
+    assert probs.shape == (10, 16, 10)
+    torch.testing.assert_close(probs.sum(-1), torch.ones(10, 16))
+    assert net.training  # mode restored
+    net.eval()
+    with torch.no_grad():
+        centre = torch.softmax(net(test.make(data.test.images)), 1)
+    torch.testing.assert_close(probs[4], centre)  # dropout off: the centre view is the image
+
+
+def test_mask_log_probs_differ_per_mask_and_average_to_the_eval_pass_for_a_linear_head():
+    torch.manual_seed(0)
+    head = nn.Sequential(layers.Dropout(0.5), nn.Linear(20, 5))
+    x = torch.randn(3, 20)
+    head.train()
+    logs = train.mask_log_probs(head, x, 1000)
+    assert logs.shape == (1000, 3, 5)
+    assert head.training, "modes are restored"
+    assert not torch.equal(logs[0], logs[1])
+    # dropout before a linear layer: the logits averaged over masks are the eval logits
+    logits = torch.stack([head[1](layers.dropout(x, 0.5)) for _ in range(1000)]).mean(0)
+    assert torch.allclose(logits, head.eval()(x), atol=0.1)
+    assert torch.allclose(logs.exp().sum(-1), torch.ones(1000, 3), atol=1e-5)
+
+
+def test_mask_log_probs_leave_batchnorm_in_eval_mode_and_work_with_nn_dropout():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
+    net[0].running_mean.fill_(5.0)
+    x = torch.randn(6, 8) + 5
+    logs = train.mask_log_probs(net, x, 2)
+    assert not torch.equal(logs[0], logs[1])
+    with torch.no_grad():
+        net[1].p = 0.0
+        expected = torch.log_softmax(net.eval()(x), -1)
+    net[1].p = 0.5
+    single = train.mask_log_probs(nn.Sequential(net[0], nn.Identity(), net[2]), x, 1)[0]
+    assert torch.allclose(single, expected, atol=1e-6)
+    assert not net[0].training
+
+
+# ---------------------------------------------------------------------------------------
+# fit on the notebooks' nets
+
+
+def test_fit_records_the_clean_training_error_in_eval_mode():
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (40, 3, 32, 32), dtype=torch.uint8, generator=g)
+    labels = torch.randint(0, 10, (40,), generator=g)
+    batches = Batches(images, labels, 16, shuffle=True, seed=0)
+    clean = Batches(images, labels, 64)
+    net = small_nets.ConvFCNet(width=4, hidden=16, p=0.5)
+    h = train.fit(net, batches, epochs=2, lr=0.01, train_eval_batches=clean, progress=False,
+                  device="cpu")
+    loss, error = train.evaluate(net, clean, "cpu")
+    assert h.final("clean_train_error") == pytest.approx(error)
+    assert h.final("clean_train_loss") == pytest.approx(loss)
+    assert "clean_train_error" not in train.fit(net, batches, epochs=1, progress=False,
+                                                device="cpu").epochs[0]
+
+
+def test_fit_trains_a_wrapped_net_and_adds_the_heads_loss():
+    net, model = wrapped_net()
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g)
+    labels = torch.randint(0, 10, (64,), generator=g)
+    batches = Batches(images, labels, 32)
+    head_grads = []
+    h = train.fit(model, batches, batches, epochs=1, lr=0.01, device="cpu", progress=False,
+                  after_backward=lambda m, step: head_grads.append(
+                      m.heads[0].classifier.weight.grad is not None))
+    assert all(head_grads) and len(head_grads) == 2
+    assert h.final("test_error") is not None
+
+
+def test_split_outputs_separates_the_main_logits_from_the_heads():
+    main, a, b = torch.zeros(2, 3), torch.ones(2, 3), torch.full((2, 3), 2.0)
+    got_main, aux = train.split_outputs((main, a, b))
+    assert got_main is main and len(aux) == 2 and aux[0] is a and aux[1] is b
+    got_main, aux = train.split_outputs([main])
+    assert got_main is main and aux == []
+    got_main, aux = train.split_outputs(main)
+    assert got_main is main and aux == []

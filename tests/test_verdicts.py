@@ -1,4 +1,7 @@
+"""`verdicts` against records written to a temporary folder and hand-computed statistics."""
+
 import json
+import math
 from datetime import datetime
 
 import pytest
@@ -8,8 +11,8 @@ from reading_group import verdicts
 from reading_group.verdicts import ClaimFailed, Record, above, at_least, at_most, below
 
 ENTRY_KEYS = {"id", "claim", "paper", "ours", "verdict", "must_hold"}
-RECORD_KEYS = {"notebook", "profile", "dataset", "torch", "device", "seconds", "recorded",
-               "code_sha256", "claims"}
+RECORD_KEYS = {"notebook", "papers", "profile", "dataset", "torch", "device", "seconds",
+               "recorded", "notebook_sha256", "package_sha256", "claims"}
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def fill(record):
 
 
 def test_standard_profile_writes_the_record(results):
-    record = Record("01_alexnet", dataset="cifar10")
+    record = Record("01_alexnet", papers=["alexnet"], dataset="cifar10")
     assert record.profile == "standard"
     fill(record)
     path = record.save()
@@ -57,7 +60,7 @@ def test_standard_profile_writes_the_record(results):
 
 def test_paper_profile_writes_too(results, monkeypatch):
     monkeypatch.setenv("RG_PROFILE", "paper")
-    record = Record("02_googlenet", dataset="cifar10")
+    record = Record("02_googlenet", papers=["alexnet"], dataset="cifar10")
     record.claim("C02.1", "x", paper="a", ours="b", held=True)
     assert record.save().exists()
     stored = json.loads((results / "verdicts" / "02_googlenet.json").read_text())
@@ -66,21 +69,21 @@ def test_paper_profile_writes_too(results, monkeypatch):
 
 def test_smoke_profile_writes_nothing(results, monkeypatch):
     monkeypatch.setenv("RG_PROFILE", "smoke")
-    record = Record("01_alexnet", dataset="cifar10")
+    record = Record("01_alexnet", papers=["alexnet"], dataset="cifar10")
     fill(record)
     assert record.save() is None
     assert files_under(results) == []
 
 
 def test_synthetic_data_writes_nothing(results):
-    record = Record("01_alexnet", dataset="synthetic", profile="standard")
+    record = Record("01_alexnet", papers=["alexnet"], dataset="synthetic", profile="standard")
     fill(record)
     assert record.save() is None
     assert files_under(results) == []
 
 
 def test_failed_must_hold_claim_stops_a_standard_run(results):
-    record = Record("03_resnet", dataset="cifar10")
+    record = Record("03_resnet", papers=["alexnet"], dataset="cifar10")
     with pytest.raises(ClaimFailed) as info:
         record.claim("C03.4", "Deeper plain nets train worse", paper="higher error",
                      ours="lower", held=at_least(0.12, 0.2), must_hold=True)
@@ -92,34 +95,34 @@ def test_failed_must_hold_claim_stops_a_standard_run(results):
 
 
 def test_failed_must_hold_claim_without_a_check_names_ours(results):
-    record = Record("03_resnet", dataset="cifar10")
+    record = Record("03_resnet", papers=["alexnet"], dataset="cifar10")
     with pytest.raises(ClaimFailed) as info:
         record.claim("C03.5", "x", paper="p", ours="ours-value-7", held=False, must_hold=True)
     assert "C03.5" in str(info.value) and "ours-value-7" in str(info.value)
 
 
 def test_untested_must_hold_claim_also_stops_a_standard_run(results):
-    record = Record("03_resnet", dataset="cifar10")
+    record = Record("03_resnet", papers=["alexnet"], dataset="cifar10")
     with pytest.raises(ClaimFailed):
         record.claim("C03.6", "x", paper="p", ours="-", held=None, must_hold=True)
 
 
 def test_failed_must_hold_claim_in_smoke_is_recorded_not_raised(results, monkeypatch):
     monkeypatch.setenv("RG_PROFILE", "smoke")
-    record = Record("03_resnet", dataset="synthetic")
+    record = Record("03_resnet", papers=["alexnet"], dataset="synthetic")
     record.claim("C03.4", "x", paper="p", ours="o", held=at_least(0.12, 0.2), must_hold=True)
     assert record.claims[-1]["verdict"] == "not held"
     assert record.claims[-1]["must_hold"] is True
 
 
 def test_failed_must_hold_claim_on_synthetic_data_is_not_raised(results):
-    record = Record("03_resnet", dataset="synthetic")
+    record = Record("03_resnet", papers=["alexnet"], dataset="synthetic")
     record.claim("C03.4", "x", paper="p", ours="o", held=False, must_hold=True)
     assert record.claims[-1]["verdict"] == "not held"
 
 
 def test_passing_must_hold_claim_does_not_raise(results):
-    record = Record("03_resnet", dataset="cifar10")
+    record = Record("03_resnet", papers=["alexnet"], dataset="cifar10")
     record.claim("C03.1", "x", paper="p", ours="o", held=at_most(0.1, 0.2), must_hold=True)
     assert record.claims[-1]["verdict"] == "held"
 
@@ -148,7 +151,7 @@ def test_check_accepts_tensors_and_numpy():
 
 
 def test_recording_the_same_id_again_replaces_it(results):
-    record = Record("01_alexnet", dataset="cifar10")
+    record = Record("01_alexnet", papers=["alexnet"], dataset="cifar10")
     record.claim("C01.1", "x", paper="p", ours="first", held=False)
     record.claim("C01.2", "y", paper="p", ours="other", held=True)
     record.claim("C01.1", "x", paper="p", ours="second", held=True)
@@ -160,7 +163,7 @@ def test_recording_the_same_id_again_replaces_it(results):
 
 
 def test_table_marks_must_hold_claims():
-    record = Record("01_alexnet", dataset="synthetic")
+    record = Record("01_alexnet", papers=["alexnet"], dataset="synthetic")
     record.claim("C01.1", "ReLU trains faster", paper="6x", ours="5x", held=True, must_hold=True)
     record.claim("C01.2", "y", paper="p", ours="o", held=None)
     table = record.table()
@@ -171,7 +174,7 @@ def test_table_marks_must_hold_claims():
 
 def test_load_records_reads_back_every_record(results):
     for name in ("02_googlenet", "01_alexnet"):
-        record = Record(name, dataset="cifar10")
+        record = Record(name, papers=["alexnet"], dataset="cifar10")
         record.claim("C00.1", "x", paper="p", ours=name, held=True)
         record.save()
     records = verdicts.load_records()
@@ -182,118 +185,6 @@ def test_load_records_reads_back_every_record(results):
 
 def test_results_dir_follows_the_environment(results):
     assert verdicts.results_dir() == results / "verdicts"
-
-
-# --- code fingerprints and freshness ---------------------------------------------------
-
-def notebook(*cells):
-    """A notebook's JSON from ("code" | "markdown", source) pairs."""
-    return {"cells": [{"cell_type": kind, "metadata": {}, "source": source,
-                       **({"outputs": [], "execution_count": None} if kind == "code" else {})}
-                      for kind, source in cells],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-
-
-SAVING = notebook(("markdown", "# 05 — x"), ("code", "record = rg.verdicts.Record('05_x')"),
-                  ("code", "record.save()\nrecord.table()"))
-
-
-def test_code_fingerprint_is_sha256_of_the_code_cells_alone():
-    import hashlib
-
-    nb = notebook(("markdown", "# title"), ("code", "a = 1"), ("code", ["b = ", "2"]))
-    expected = hashlib.sha256(b"a = 1\0b = 2\0").hexdigest()
-    assert verdicts.code_sha256(nb) == expected
-
-
-def test_code_fingerprint_ignores_outputs_prose_metadata_and_line_ends():
-    nb = notebook(("markdown", "# title"), ("code", "a = 1\nb = 2"))
-    same = notebook(("markdown", "# another title"), ("code", "a = 1\r\nb = 2"))
-    same["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1"}]
-    same["cells"][1]["execution_count"] = 7
-    same["cells"][1]["metadata"] = {"slideshow": {"slide_type": "slide"}}
-    assert verdicts.code_sha256(nb) == verdicts.code_sha256(same)
-
-
-@pytest.mark.parametrize("edit", [
-    [("code", "a = 2")],                        # a changed line
-    [("code", "a = 1"), ("code", "")],           # an extra (empty) code cell
-    [("code", "a ="), ("code", " 1")],           # the same text split differently
-])
-def test_code_fingerprint_changes_with_the_code(edit):
-    assert verdicts.code_sha256(notebook(("code", "a = 1"))) != verdicts.code_sha256(notebook(*edit))
-
-
-def test_code_fingerprint_reads_a_file(tmp_path):
-    path = tmp_path / "05_x.ipynb"
-    path.write_text(json.dumps(SAVING))
-    assert verdicts.code_sha256(path) == verdicts.code_sha256(SAVING)
-
-
-def test_saved_record_keeps_its_notebooks_fingerprint(results, tmp_path, monkeypatch):
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    (notebooks / "05_x.ipynb").write_text(json.dumps(SAVING))
-    monkeypatch.setattr(verdicts, "notebooks_dir", lambda: notebooks)
-    with_notebook = Record("05_x", dataset="cifar10")
-    stored = json.loads(with_notebook.save().read_text())
-    assert stored["code_sha256"] == verdicts.code_sha256(SAVING)
-    without = Record("06_nowhere", dataset="cifar10")
-    assert json.loads(without.save().read_text())["code_sha256"] is None
-
-
-def write_case(tmp_path, records, notebooks):
-    """Records and notebooks in tmp_path; returns freshness() as {notebook: status}."""
-    nb_dir = tmp_path / "nbs"
-    nb_dir.mkdir()
-    for name, nb in notebooks.items():
-        (nb_dir / f"{name}.ipynb").write_text(json.dumps(nb))
-    statuses = verdicts.freshness(records, nb_dir)
-    return {f.notebook: f.status for f in statuses}, statuses
-
-
-def record_for(name, code_sha256="absent"):
-    r = {"notebook": name, "profile": "standard", "dataset": "cifar10",
-         "recorded": "2026-01-01T00:00:00+00:00", "claims": []}
-    if code_sha256 != "absent":
-        r["code_sha256"] = code_sha256
-    return r
-
-
-def test_freshness_tells_every_case_apart(tmp_path):
-    edited = notebook(("code", "record.save()  # edited"))
-    summary = notebook(("markdown", "# 08"), ("code", "rg.verdicts.load_records()"))
-    found, _ = write_case(tmp_path, [
-        record_for("01_current", verdicts.code_sha256(SAVING)),
-        record_for("02_stale", verdicts.code_sha256(SAVING)),
-        record_for("03_old"),
-        record_for("04_nulled", None),
-        record_for("09_renamed", "0" * 64),
-    ], {"01_current": SAVING, "02_stale": edited, "03_old": SAVING, "04_nulled": SAVING,
-        "05_missing": SAVING, "08_summary": summary})
-    assert found == {"01_current": "current", "02_stale": "stale", "03_old": "unhashed",
-                     "04_nulled": "unhashed", "05_missing": "missing", "09_renamed": "orphaned"}
-
-
-def test_require_current_names_each_notebook_to_run(tmp_path):
-    _, statuses = write_case(tmp_path, [record_for("01_old"), record_for("02_gone", "0" * 64)],
-                             {"01_old": SAVING, "03_missing": SAVING})
-    with pytest.raises(verdicts.RecordsOutOfDate) as info:
-        verdicts.require_current(statuses)
-    message = str(info.value)
-    assert "run notebooks/03_missing.ipynb" in message
-    assert "results/verdicts/02_gone.json" in message
-    assert "01_old" not in message  # no fingerprint: allowed unless strict
-    with pytest.raises(verdicts.RecordsOutOfDate, match="run notebooks/01_old.ipynb"):
-        verdicts.require_current(statuses, strict=True)
-
-
-def test_require_current_passes_current_records(tmp_path):
-    _, statuses = write_case(tmp_path, [record_for("01_x", verdicts.code_sha256(SAVING))],
-                             {"01_x": SAVING})
-    verdicts.require_current(statuses, strict=True)
-    table = verdicts.freshness_table(statuses)
-    assert table.column("record") == ["current"] and table.column("profile") == ["standard"]
 
 
 def two_records():
@@ -329,3 +220,42 @@ def test_counts_per_group_and_overall():
          "must hold: held": "1 of 1"},
     ]
     assert verdicts.tally(two_records()) == {"held": 1, "not held": 1, "not tested": 1}
+
+
+def test_paired_gap_by_hand():
+    a = torch.tensor([True, False, False, True, False])
+    b = torch.tensor([True, True, False, False, True])
+    gap, se = verdicts.paired_gap(a, b)
+    d = [0, 1, 0, -1, 1]
+    mean = sum(d) / 5
+    sd = math.sqrt(sum((v - mean) ** 2 for v in d) / 4)
+    assert gap == pytest.approx(0.2)
+    assert se == pytest.approx(sd / math.sqrt(5))
+    assert verdicts.paired_gap(a, a) == (0.0, 0.0)
+    with pytest.raises(ValueError):
+        verdicts.paired_gap([True], [False])
+
+
+def test_paired_gap_is_tighter_than_unpaired_when_models_agree():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(2000, generator=g) < 0.4
+    b = a.clone()
+    flip = torch.rand(2000, generator=g) < 0.05
+    b[flip] = ~b[flip]
+    _, se = verdicts.paired_gap(a, b)
+    unpaired = math.sqrt(2 * 0.4 * 0.6 / 2000)
+    assert se < unpaired / 2
+
+
+def test_papers_of_joins_the_short_names():
+    assert verdicts.papers_of({"papers": ["alexnet", "googlenet"]}) == \
+        "AlexNet (2012) + GoogLeNet (2014)"
+    assert verdicts.papers_of({"papers": ["resnet"]}) == "ResNet (2015)"
+    assert verdicts.papers_of({"papers": ["other"]}) == "other"  # no short name: the key
+    assert verdicts.papers_of({"notebook": "x"}) == "paper not recorded"
+
+
+@pytest.mark.parametrize("papers", [[], "alexnet", ["alexnet", "vgg"], None])
+def test_a_record_must_name_known_papers(papers):
+    with pytest.raises(ValueError, match="papers must be"):
+        Record("01_x", papers=papers, dataset="cifar10")

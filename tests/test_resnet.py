@@ -1,5 +1,4 @@
-"""The CIFAR plain and residual nets of notebook 07 (He et al., 2015), checked against the
-paper's Table 6, hand-written forward passes and the construction argument."""
+"""`resnet` against the paper's Table 6, hand-written passes and hand parameter counts."""
 
 import pytest
 import torch
@@ -8,8 +7,17 @@ import torch.nn.functional as F
 
 from reading_group import papers
 from reading_group.probes import count_params
-from reading_group.resnet import (Block, CifarNet, ZeroPadShortcut, blocks_per_stage, deepen,
-                                  depth_of, make_identity, shortcut)
+from reading_group.resnet import (
+    Block,
+    CifarNet,
+    ZeroPadShortcut,
+    block_stack,
+    blocks_per_stage,
+    deepen,
+    depth_of,
+    make_identity,
+    shortcut,
+)
 
 
 @pytest.mark.parametrize("n, key", [(3, "resnet20_params"), (5, "resnet32_params"),
@@ -140,3 +148,50 @@ def test_deepening_to_fewer_layers_is_refused():
 def test_names():
     assert CifarNet(56, residual=False).name == "plain-56"
     assert CifarNet(20).name == "ResNet-20"
+
+
+# ---------------------------------------------------------------------------------------
+# block_stack: the stack notebook 07 asks to learn the identity
+
+
+@pytest.mark.parametrize("residual", [True, False])
+@pytest.mark.parametrize("n_layers, width", [(2, 4), (6, 8)])
+def test_block_stack_keeps_the_shape_and_has_n_layers_convolutions(residual, n_layers, width):
+    stack = block_stack(n_layers, width, residual=residual)
+    x = torch.randn(2, width, 7, 5)
+    assert stack(x).shape == x.shape
+    convs = [m for m in stack.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == n_layers
+    assert all(c.kernel_size == (3, 3) and c.in_channels == c.out_channels == width for c in convs)
+
+
+@pytest.mark.parametrize("n_layers", [-2, 0, 1, 3, 5])
+def test_block_stack_refuses_odd_or_too_small_layer_counts(n_layers):
+    with pytest.raises(ValueError):
+        block_stack(n_layers, 8)
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_block_stack_parameters_by_hand(residual):
+    # three blocks, each two bias-free 3x3 convolutions 8 -> 8 and two batch norms (weight and
+    # bias per channel); the identity shortcut has no parameters
+    by_hand = 3 * (2 * 9 * 8 * 8 + 2 * 2 * 8)
+    assert by_hand == 3552
+    assert count_params(block_stack(6, 8, residual=residual)) == by_hand
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_block_stack_with_zero_weights_is_the_identity_only_with_shortcuts(residual):
+    # with every convolution zeroed, each block's residual branch gives exactly zero (batch
+    # norm of a constant map, bias 0), so a residual stack passes relu(x) through and a
+    # plain stack outputs zeros
+    stack = block_stack(4, 6, residual=residual)
+    with torch.no_grad():
+        for m in stack.modules():
+            if isinstance(m, nn.Conv2d):
+                m.weight.zero_()
+    x = torch.randn(3, 6, 5, 5)
+    for training in (True, False):
+        out = stack.train(training)(x)
+        assert torch.equal(out, torch.relu(x) if residual else torch.zeros_like(x))
+    assert all(isinstance(b, Block) and b.residual == residual for b in stack)

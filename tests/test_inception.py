@@ -1,6 +1,4 @@
-"""Notebook 05's pieces: the Inception module (reduced and naive), the paper's GoogLeNet
-against Table 1 and against torchvision's, the 1x1 convolution as a per-pixel linear map,
-and the small CIFAR nets."""
+"""`inception` against hand counts, GoogLeNet's Table 1, the FLOP counter and torchvision."""
 
 import pytest
 import torch
@@ -10,7 +8,7 @@ import torchvision
 
 from reading_group import inception as I
 from reading_group import papers, probes, small_nets
-from reading_group.probes import count_params, layer_table, macs
+from reading_group.probes import count_params, macs
 
 W3A = (64, 96, 128, 16, 32, 32)
 
@@ -73,17 +71,21 @@ def test_conv1x1_as_linear_equals_conv2d():
     assert torch.allclose(I.conv1x1_as_linear(x, lin.weight, lin.bias), ref, atol=1e-6)
 
 
-# ---- Table 1 as transcribed
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_conv_relu_keeps_the_size_and_counts_its_parameters_by_hand(k):
+    plain = I.conv_relu(3, 8, k)
+    assert [type(m) for m in plain] == [nn.Conv2d, nn.ReLU]
+    assert plain(torch.randn(2, 3, 9, 9)).shape == (2, 8, 9, 9)  # "same" padding
+    assert I.conv_relu(3, 8, k, stride=2)(torch.randn(2, 3, 9, 9)).shape == (2, 8, 5, 5)
+    assert count_params(plain) == 3 * 8 * k * k + 8
+    normed = I.conv_relu(3, 8, k, batchnorm=True)
+    assert [type(m) for m in normed] == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU]
+    assert normed[0].bias is None
+    assert count_params(normed) == 3 * 8 * k * k + 2 * 8
 
 
-def test_table1_is_consistent_with_itself():
-    rows = papers.GOOGLENET_TABLE1
-    assert sum(r.depth for r in rows) == papers.value("googlenet.depth") == 22
-    assert sum(r.type == "inception" for r in rows) == 9
-    for r in rows:
-        if r.type == "inception":
-            n1, _, n3, _, n5, pp = r.widths
-            assert n1 + n3 + n5 + pp == r.output[2], r.name
+# ---------------------------------------------------------------------------------------
+# Table 1's printed parameter counts
 
 
 def test_printed_params_that_do_not_follow_from_the_columns():
@@ -95,7 +97,8 @@ def test_printed_params_that_do_not_follow_from_the_columns():
     assert off == {"conv1", "4a", "4c", "4d", "4e", "5a", "5b"}
 
 
-# ---- the paper's model
+# ---------------------------------------------------------------------------------------
+# The paper's model
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +155,8 @@ def test_torchvision_comparison_counts():
             assert rows[r.name][0] == ours[r.name][0], r.name
 
 
-# ---- the CIFAR nets
+# ---------------------------------------------------------------------------------------
+# The CIFAR nets
 
 
 def test_small_nets_shapes_and_sizes():
@@ -165,9 +169,15 @@ def test_small_nets_shapes_and_sizes():
     assert I.scaled((64, 96, 128, 16, 32, 32), 0.125) == (8, 12, 16, 2, 4, 4)
 
 
-def test_layer_table_of_stacked_convs_quadruples_when_width_doubles():
-    def stack(n):
-        return nn.Sequential(nn.Conv2d(16, n, 3, padding=1), nn.ReLU(), nn.Conv2d(n, n, 3, padding=1))
-    a = layer_table(stack(8), (1, 16, 10, 10)).column("FLOPs")
-    b = layer_table(stack(16), (1, 16, 10, 10)).column("FLOPs")
-    assert b[0] == 2 * a[0] and b[2] == 4 * a[2]
+def test_googlenet_literal_rows_are_table1s_widths():
+    """The nine `Inception(...)` lines of `GoogLeNet` are typed out by hand; read back from the
+    built convolutions they must be Table 1's columns, in Table 1's order (a swapped #1x1
+    and pool proj would keep the parameter count and still fail here)."""
+    table1 = {r.name: tuple(r.widths) for r in papers.GOOGLENET_TABLE1 if r.type == "inception"}
+    assert I.googlenet_widths(I.GoogLeNet()) == table1
+    assert len(table1) == 9
+
+
+def test_a_naive_module_has_no_reductions_to_read_back():
+    naive = I.Inception(192, 64, 96, 128, 16, 32, 32, naive=True)
+    assert naive.table1_widths() == (64, None, 128, None, 32, None)

@@ -1,69 +1,12 @@
-import ipywidgets as W
+"""`plots` against the data they were given, read back from the matplotlib figures."""
+
 import matplotlib.pyplot as plt
 import numpy as np
-import pytest
 import torch
 from matplotlib.lines import Line2D
 
-from reading_group import plots, widgets
+from reading_group import plots
 from reading_group.train import History
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-# ---------------------------------------------------------------------------------------
-# Widgets
-
-
-def test_slider_kinds():
-    s = widgets.slider(3, 1, 10, description="k")
-    assert isinstance(s, W.IntSlider)
-    assert (s.value, s.min, s.max, s.step) == (3, 1, 10, 1)
-    assert s.continuous_update is False and s.description == "k"
-    f = widgets.slider(0.5, 0.0, 2.0)
-    assert isinstance(f, W.FloatSlider) and not isinstance(f, W.IntSlider)
-    assert f.step == pytest.approx(0.02)
-    log = widgets.slider(0.01, 1e-4, 1.0, log=True)
-    assert isinstance(log, W.FloatLogSlider)
-    assert log.min == pytest.approx(-4) and log.max == pytest.approx(0)
-    assert log.value == pytest.approx(0.01)
-    assert log.base == 10
-
-
-def test_dropdown_defaults_to_the_first_option():
-    d = widgets.dropdown(["relu", "tanh"])
-    assert d.value == "relu"
-    assert widgets.dropdown(["relu", "tanh"], value="tanh").value == "tanh"
-
-
-def test_explorer_draws_at_the_start_and_on_every_change(capsys):
-    calls = []
-
-    def draw(k, act):
-        calls.append((k, act))
-        plt.figure()
-        plt.plot([0, k])
-
-    k = widgets.slider(3, 1, 9)
-    act = widgets.dropdown(["relu", "tanh"])
-    box = widgets.explorer(draw, title="Kernel size", k=k, act=act)
-    assert calls == [(3, "relu")]
-    k.value = 7
-    assert calls == [(3, "relu"), (7, "relu")]
-    act.value = "tanh"
-    assert calls[-1] == (7, "tanh") and len(calls) == 3
-    assert isinstance(box, W.VBox)
-    assert "Kernel size" in box.children[0].value
-    assert k in box.children[1].children and act in box.children[1].children
-    assert isinstance(box.children[2], W.Output)
-
-
-# ---------------------------------------------------------------------------------------
-# Plots
 
 
 def history(label, errors, seconds):
@@ -77,7 +20,7 @@ def test_curves_draws_one_line_per_history_and_the_target():
     a = history("relu", [0.5, 0.3, 0.2], [1.0, 1.0, 1.0])
     b = history("tanh", [0.6, 0.5, 0.45], [2.0, 2.0, 2.0])
     ax = plots.curves([a, b], "train_error", target=0.25, title="ReLU vs tanh")
-    lines = [l for l in ax.get_lines() if isinstance(l, Line2D)]
+    lines = [line for line in ax.get_lines() if isinstance(line, Line2D)]
     assert len(lines) == 3
     np.testing.assert_allclose(lines[0].get_ydata(), [50, 30, 20])   # percent
     np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
@@ -152,7 +95,8 @@ def test_bars_draws_one_bar_per_entry():
 
 
 def test_bars_without_annotation_on_a_linear_scale():
-    ax = plots.bars({"a": 1, "b": 2}, title="T", xlabel="x", ylabel="y", annotate=False, label="ours")
+    ax = plots.bars({"a": 1, "b": 2}, title="T", xlabel="x", ylabel="y", annotate=False,
+                    label="ours")
     assert ax.get_yscale() == "linear" and not ax.texts
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ours"]
 
@@ -181,3 +125,33 @@ def test_filter_mosaic_draws_small_kernels_as_large_as_big_ones():
     # Kernels are drawn about 36 screen pixels wide whatever their size in weights.
     assert small.get_size_inches()[0] > 0.8 * large.get_size_inches()[0]
     assert small.get_size_inches()[0] * small.dpi > 16 * 30
+
+
+# ---------------------------------------------------------------------------------------
+# plots.per_layer
+
+
+def test_per_layer_draws_one_line_per_series_in_layer_order():
+    series = {"a": {"l1": 1e-6, "l2": 1e-3, "l3": 1.0}, "b": {"x": 2.0, "y": 3.0}}
+    ax = plots.per_layer(series, title="norms", ylabel="gradient norm")
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["a", "b"]
+    assert np.array_equal(lines[0].get_xdata(), [1, 2, 3])
+    assert np.allclose(lines[0].get_ydata(), [1e-6, 1e-3, 1.0])
+    assert np.array_equal(lines[1].get_xdata(), [1, 2])
+    assert ax.get_yscale() == "log"
+    assert ax.get_title() == "norms" and ax.get_ylabel() == "gradient norm"
+    assert ax.get_xlabel() and ax.get_legend() is not None
+
+
+def test_per_layer_linear_scale_and_single_series_without_legend():
+    ax = plots.per_layer({"only": {"a": 1.0, "b": 2.0}}, title="t", ylabel="y", log=False)
+    assert ax.get_yscale() == "linear"
+    assert ax.get_legend() is None
+
+
+def test_new_axis_makes_one_unless_given_one():
+    ax = plots.new_axis(figsize=(3, 2))
+    assert tuple(ax.figure.get_size_inches()) == (3, 2)
+    fig, given = plt.subplots()
+    assert plots.new_axis(given) is given

@@ -1,5 +1,4 @@
-"""Notebook 06's pieces: GoogLeNet's auxiliary head, attaching heads to a net, stripping them,
-the weighted loss, and the plain deep net."""
+"""`auxiliary` heads against a hand count, torchvision's InceptionAux and hand-written passes."""
 
 import sys
 
@@ -8,9 +7,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.models.googlenet  # noqa: F401  (the module, not the function)
+from helpers import wrapped_net
 
 from reading_group import auxiliary, probes, small_nets, train
-from reading_group.batches import Batches
 
 TV_GOOGLENET = sys.modules["torchvision.models.googlenet"]
 
@@ -78,12 +77,8 @@ def test_paper_pooling_needs_5x5_maps_and_adaptive_pooling_does_not():
         auxiliary.AuxiliaryHead(16, 10, pool="max")
 
 
-def wrapped_net(n=1, seed=0):
-    torch.manual_seed(seed)
-    net = small_nets.PlainConvNet(n=n, widths=(4, 8, 8))
-    heads = {"stage1": auxiliary.AuxiliaryHead(4, 10, pool="adaptive", hidden=16),
-             "stage2": auxiliary.AuxiliaryHead(8, 10, pool="adaptive", hidden=16)}
-    return net, auxiliary.WithAuxiliaryHeads(net, heads)
+# ---------------------------------------------------------------------------------------
+# WithAuxiliaryHeads
 
 
 def test_training_mode_returns_main_and_each_heads_logits():
@@ -123,20 +118,6 @@ def test_strip_gives_the_bare_net_and_counts_add_up():
     assert torch.is_tensor(bare.train()(x))
 
 
-def test_total_loss_weights_each_head_by_hand():
-    torch.manual_seed(0)
-    outputs = (torch.randn(4, 10), torch.randn(4, 10), torch.randn(4, 10))
-    y = torch.tensor([1, 0, 9, 3])
-
-    def nll(logits):  # cross-entropy written out
-        return -(logits.log_softmax(1)[torch.arange(4), y]).mean()
-
-    for w in (0.0, 0.3, 1.0):
-        _, loss = train.total_loss(outputs, y, aux_weight=w)
-        by_hand = nll(outputs[0]) + w * (nll(outputs[1]) + nll(outputs[2]))
-        assert loss.item() == pytest.approx(by_hand.item(), rel=1e-6)
-
-
 def test_heads_raise_the_first_layers_gradient_at_the_same_weights():
     torch.manual_seed(0)
     net = small_nets.PlainConvNet(n=4)
@@ -149,37 +130,3 @@ def test_heads_raise_the_first_layers_gradient_at_the_same_weights():
     g_main = torch.autograd.grad(F.cross_entropy(outputs[0], y), first, retain_graph=True)[0]
     g_total = torch.autograd.grad(train.total_loss(outputs, y, 0.3)[1], first)[0]
     assert g_total.norm() > 2 * g_main.norm()
-
-
-def test_plain_conv_net_shape_depth_and_no_batchnorm():
-    net = small_nets.PlainConvNet(n=3, widths=(8, 16, 32))
-    assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
-    weighted = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    assert len(weighted) == 3 * 3 + 2
-    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
-    assert net.stage1(net.stem(torch.randn(1, 3, 32, 32))).shape == (1, 8, 16, 16)
-    assert probes.first_conv_name(net) == "stem.0"
-
-
-def test_fit_trains_a_wrapped_net_and_adds_the_heads_loss():
-    net, model = wrapped_net()
-    g = torch.Generator().manual_seed(0)
-    images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=g)
-    labels = torch.randint(0, 10, (64,), generator=g)
-    batches = Batches(images, labels, 32)
-    head_grads = []
-    h = train.fit(model, batches, batches, epochs=1, lr=0.01, device="cpu", progress=False,
-                  after_backward=lambda m, step: head_grads.append(
-                      m.heads[0].classifier.weight.grad is not None))
-    assert all(head_grads) and len(head_grads) == 2
-    assert h.final("test_error") is not None
-
-
-def test_trunk_gradient_norms_leave_out_the_heads_and_keep_the_bare_names():
-    net, model = wrapped_net()
-    x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
-    train.total_loss(model.train()(x), y)[1].backward()
-    norms = probes.trunk_gradient_norms(model)
-    assert list(norms) == [n for n, m in net.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    assert norms["stem.0"] == pytest.approx(net.stem[0].weight.grad.norm().item())
-    assert probes.trunk_gradient_norms(net) == norms

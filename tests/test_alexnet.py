@@ -1,14 +1,12 @@
-"""Notebook 04's pieces: the paper's AlexNet and its CIFAR-scale version, the two towers,
-the per-tower LRN, the paper's initialisation and the ten test views."""
+"""`alexnet` against the paper's layer sizes, a hand parameter count and torchvision's AlexNet."""
 
 import pytest
 import torch
 import torch.nn as nn
 import torchvision
-from torchvision.transforms.v2 import functional as TF
 
 import reading_group as rg
-from reading_group import alexnet, train
+from reading_group import alexnet
 
 PAPER_SHAPES = {
     "conv1": (96, 55, 55), "conv2": (256, 27, 27), "conv3": (384, 13, 13),
@@ -130,7 +128,8 @@ def test_init_paper_sets_the_papers_biases_and_std():
     net = alexnet.init_paper(alexnet.paper(), std=0.01)
     for name in alexnet.CONV_NAMES + alexnet.FC_NAMES:
         bias = net.layer(name).bias
-        assert torch.all(bias == (1.0 if name in ("conv2", "conv4", "conv5", "fc6", "fc7") else 0.0))
+        one = name in ("conv2", "conv4", "conv5", "fc6", "fc7")
+        assert torch.all(bias == (1.0 if one else 0.0))
     assert net.layer("fc6").weight.std().item() == pytest.approx(0.01, rel=0.01)
     assert net.layer("fc6").weight.mean().item() == pytest.approx(0.0, abs=1e-4)
     he = alexnet.init_paper(alexnet.cifar(16, 64), std="he")
@@ -148,44 +147,3 @@ def test_cifar_sizes_and_pooling():
         assert shapes["fc8"] == (10,)
         pool = net.layer("pool5")
         assert (pool.kernel_size, pool.stride) == ((3, 2) if overlap else (2, 2))
-
-
-@pytest.mark.parametrize("size, padding", [(28, 0), (32, 0), (24, 0), (None, 4)])
-def test_ten_crop_matches_torchvision(size, padding):
-    x = torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8)
-    views = rg.batches.ten_crop(x, size, padding=padding)
-    source = nn.functional.pad(x, (padding,) * 4) if padding else x
-    expected = TF.ten_crop(source, size or 32)
-    assert views.shape == (10, 3, 3, size or 32, size or 32)
-    for got, want in zip(views, expected):
-        assert torch.equal(got, want)
-
-
-def test_ten_crop_views_are_corners_centre_and_mirrors():
-    x = torch.arange(36, dtype=torch.uint8).view(1, 1, 6, 6)
-    views = rg.batches.ten_crop(x, 4)
-    assert views[0, 0, 0, 0, 0] == 0  # top left
-    assert views[3, 0, 0, -1, -1] == 35  # bottom right
-    assert torch.equal(views[4, 0], x[0, :, 1:5, 1:5])  # centre
-    assert torch.equal(views[5], views[1].flip(-1))  # mirrored top left = mirror of top right
-    centre = rg.batches.ten_crop(x, padding=2)[4]
-    assert torch.equal(centre, x)  # the padded centre view is the image itself
-    with pytest.raises(ValueError):
-        rg.batches.ten_crop(x, 8)
-
-
-def test_view_probs_averages_softmax_in_eval_mode():
-    torch.manual_seed(0)
-    data = rg.data.synthetic(n_train=40, n_test=16)
-    _, test = rg.batches.for_dataset(data, 8, augment=False)
-    net = alexnet.cifar(8, 32)
-    net.train()
-    views = rg.batches.ten_crop(data.test.images, padding=4)
-    probs = train.view_probs(net, views, test, chunk=5)
-    assert probs.shape == (10, 16, 10)
-    torch.testing.assert_close(probs.sum(-1), torch.ones(10, 16))
-    assert net.training  # mode restored
-    net.eval()
-    with torch.no_grad():
-        centre = torch.softmax(net(test.make(data.test.images)), 1)
-    torch.testing.assert_close(probs[4], centre)  # dropout off: the centre view is the image
