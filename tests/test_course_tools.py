@@ -5,11 +5,13 @@ the same tools to the real notebooks.
 """
 
 import json
+import shutil
 
 import nbformat
 import pytest
-
 from conftest import load_tool
+
+from reading_group import fingerprints
 
 mark_slides = load_tool("mark_slides")
 make_labs = load_tool("make_labs")
@@ -115,7 +117,8 @@ def test_unpaired_solution_markers_are_an_error(source):
 
 def test_lab_version_clears_outputs_and_says_what_it_is(tmp_path):
     nb = make_notebook(("markdown", "# 00 — title"),
-                       ("code", "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+                       ("code", "def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+                                "    ### END SOLUTION"),
                        ("markdown", "## After"))
     nb.metadata["widgets"] = {"state": {}}
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="x\n")]
@@ -128,7 +131,8 @@ def test_lab_version_clears_outputs_and_says_what_it_is(tmp_path):
     lab = nbformat.read(out / "00_title.ipynb", as_version=4)
     nbformat.validate(lab)
     assert [c.cell_type for c in lab.cells] == ["markdown", "markdown", "code", "markdown"]
-    assert "Lab version" in lab.cells[1].source and "notebooks/00_title.ipynb" in lab.cells[1].source
+    note = lab.cells[1].source
+    assert "Lab version" in note and "notebooks/00_title.ipynb" in note
     assert "raise NotImplementedError()" in lab.cells[2].source
     assert "return 1" not in lab.cells[2].source
     assert lab.cells[2].outputs == [] and lab.cells[2].execution_count is None
@@ -176,27 +180,38 @@ def test_markers_must_come_once_and_in_order(text):
         verdict_table.splice(text, "x")
 
 
-def setup_series(tmp_path, fingerprint):
-    """A README, a notebook that saves a record, and its record with `fingerprint`."""
+def setup_series(tmp_path, fingerprint="right", package=None):
+    """A README, a notebook that saves a record, and its record.
+
+    `fingerprint`: "right" gives the record the fingerprints of the notebook and of the
+    package folder `package` (default: the real one), "none" gives it none, any other
+    string is stored as both (a wrong fingerprint).
+    """
     readme, records, notebooks = tmp_path / "README.md", tmp_path / "records", tmp_path / "nbs"
     records.mkdir()
     notebooks.mkdir()
     readme.write_text(README)
     nb = make_notebook(("code", "record.save()\nrecord.table()"))
     nbformat.write(nb, notebooks / "01_x.ipynb")
-    sha = verdict_table.verdicts.code_sha256(notebooks / "01_x.ipynb") if fingerprint == "right" \
-        else fingerprint
+    if fingerprint == "right":
+        shas = {"notebook_sha256": fingerprints.notebook_sha256(notebooks / "01_x.ipynb"),
+                "package_sha256": fingerprints.package_sha256(package)}
+    else:
+        shas = {} if fingerprint == "none" else {
+            "notebook_sha256": fingerprint, "package_sha256": fingerprint}
     (records / "01_x.json").write_text(json.dumps({
-        "notebook": "01_x", "profile": "standard", "dataset": "cifar10", "code_sha256": sha,
+        "notebook": "01_x", "papers": ["alexnet"], "profile": "standard", "dataset": "cifar10",
+        **shas,
         "claims": [{"id": "C01.1", "claim": "c", "paper": "p", "ours": "o", "verdict": "held",
                     "must_hold": True}]}))
-    return [f"--readme={readme}", f"--records={records}", f"--notebooks={notebooks}"], readme
+    args = [f"--readme={readme}", f"--records={records}", f"--notebooks={notebooks}"]
+    return args + ([f"--package={package}"] if package else []), readme
 
 
 def test_make_verdicts_writes_the_table_from_current_records(tmp_path):
-    args, readme = setup_series(tmp_path, "right")
+    args, readme = setup_series(tmp_path)
     assert verdict_table.main(args + ["--check"]) == 1
-    assert verdict_table.main(args + ["--strict"]) == 0
+    assert verdict_table.main(args) == 0
     text = readme.read_text()
     assert "| C01.1 * | c | p | o | held | 01_x |" in verdict_table.block(text)
     assert "1 claims from 1 notebooks: 1 held" in text
@@ -204,8 +219,10 @@ def test_make_verdicts_writes_the_table_from_current_records(tmp_path):
     assert verdict_table.main(args + ["--check"]) == 0
 
 
-def test_make_verdicts_refuses_stale_records_unless_lenient(tmp_path, capsys):
-    args, readme = setup_series(tmp_path, "0" * 64)
+@pytest.mark.parametrize("fingerprint", ["0" * 64, "none"])
+def test_make_verdicts_refuses_stale_or_unfingerprinted_records_unless_lenient(
+        tmp_path, capsys, fingerprint):
+    args, readme = setup_series(tmp_path, fingerprint)
     assert verdict_table.main(args) == 1
     assert "run notebooks/01_x.ipynb" in capsys.readouterr().err
     assert readme.read_text() == README
@@ -213,8 +230,19 @@ def test_make_verdicts_refuses_stale_records_unless_lenient(tmp_path, capsys):
     assert "01_x" in verdict_table.block(readme.read_text())
 
 
-def test_make_verdicts_strict_refuses_records_without_fingerprint(tmp_path):
-    args, readme = setup_series(tmp_path, None)
-    assert verdict_table.main(args + ["--strict"]) == 1
-    assert readme.read_text() == README
+def test_make_verdicts_refuses_after_any_change_to_a_copy_of_the_package(tmp_path, capsys):
+    """The done-when of the code-move issue: edit one file of reading_group/ (here a copy of
+    it) and `make verdicts` refuses, naming the notebook to re-run and why."""
+    package = tmp_path / "reading_group"
+    shutil.copytree(fingerprints.package_dir(), package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    args, readme = setup_series(tmp_path, "right", package)
     assert verdict_table.main(args) == 0
+    before = readme.read_text()
+    with open(package / "train.py", "a") as f:
+        f.write("\n# one more comment\n")
+    capsys.readouterr()
+    assert verdict_table.main(args) == 1
+    err = capsys.readouterr().err
+    assert "01_x" in err and "the reading_group package changed" in err
+    assert readme.read_text() == before

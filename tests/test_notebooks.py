@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reading_group import verdicts
+from reading_group import fingerprints
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -63,13 +63,14 @@ def test_small_enough_to_read_online(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_verdict_record_is_from_standard_on_cifar10(path):
     record_path = ROOT / "results" / "verdicts" / f"{path.stem}.json"
-    if not verdicts.saves_a_record(load(path)):  # a code cell calls record.save()
+    if not fingerprints.saves_a_record(load(path)):  # a code cell calls record.save()
         pytest.skip(f"{path.name} records no verdicts")
     assert record_path.exists(), f"run {path.name} in the standard profile to write it"
     record = json.loads(record_path.read_text())
     assert record["notebook"] == path.stem
     assert record["profile"] == "standard"
     assert record["dataset"] == "cifar10"
+    assert record["papers"], "the record names the paper(s) its notebook reads"
     number = path.stem[:2]
     for claim in record["claims"]:
         assert re.fullmatch(rf"C{number}\.\d+", claim["id"]), claim["id"]

@@ -4,10 +4,9 @@ The table sits between two marker lines in README.md (`BEGIN` and `END` below); 
 between them is replaced, nothing else is touched. It is the same table notebook 08 shows
 (`rg.verdicts.claims_table`), followed by the overall count.
 
-Before writing, every record is compared with its notebook's present code (see
-`reading_group.verdicts.freshness`). A missing or stale record stops the rewrite, naming the
-notebook to run, unless --lenient; with --strict, so does a record that predates code
-fingerprints ("cannot tell if current").
+Before writing, every record is compared with the present code: its notebook's code cells
+and the reading_group package (see `reading_group.fingerprints.freshness`). A missing or
+stale record stops the rewrite, naming each notebook to run, unless --lenient.
 
     python tools/verdict_table.py            # what `make verdicts` runs
     python tools/verdict_table.py --check    # exit 1 when the README's table is not the records'
@@ -19,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reading_group import verdicts
+from reading_group import fingerprints, verdicts
 from reading_group.paths import project_root
 
 BEGIN = "<!-- verdict-table: begin (written by `make verdicts` from results/verdicts/) -->"
@@ -60,13 +59,13 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=Path, default=None,
                         help="directory of records (default: results/verdicts/, or RG_RESULTS_DIR)")
     parser.add_argument("--notebooks", type=Path, default=root / "notebooks")
+    parser.add_argument("--package", type=Path, default=None,
+                        help="the reading_group folder to fingerprint (default: this one)")
     parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 when the README's table differs from the records")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--strict", action="store_true",
-                      help="also refuse records that predate code fingerprints")
-    mode.add_argument("--lenient", action="store_true",
-                      help="write the table even from missing or stale records (warns)")
+                        help="change nothing; exit 1 when the README's table differs from "
+                             "the records")
+    parser.add_argument("--lenient", action="store_true",
+                        help="write the table even from missing or stale records (warns)")
     args = parser.parse_args(argv)
 
     records = verdicts.load_records(args.records)
@@ -74,17 +73,18 @@ def main(argv=None) -> int:
     table = render(records)
     if args.check:
         if block(text) != table:
-            print(f"{args.readme.name}'s verdict table differs from the records: run `make verdicts`.",
+            print(f"{args.readme.name}'s verdict table differs from the records: "
+                  "run `make verdicts`.",
                   file=sys.stderr)
             return 1
         print(f"{args.readme.name}'s verdict table matches the {len(records)} records.")
         return 0
 
-    statuses = verdicts.freshness(records, args.notebooks)
-    print(verdicts.freshness_table(statuses))
-    late = [f for f in statuses if f.out_of_date(args.strict)]
-    for f in late:
-        print(f"{f.notebook}: {verdicts.FRESHNESS[f.status]}; {f.advice()}", file=sys.stderr)
+    statuses = fingerprints.freshness(records, args.notebooks, args.package)
+    print(fingerprints.freshness_table(statuses))
+    late = fingerprints.out_of_date_message(statuses)
+    if late:
+        print(f"Out of date:\n{late}", file=sys.stderr)
     if late and not args.lenient:
         print("README.md left as it was (--lenient writes it anyway).", file=sys.stderr)
         return 1
