@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= standard
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# CIFAR-10 as JPEGs, where this project's machines keep a copy (`make data` extracts it).
+CIFAR_ARCHIVE ?= ../shared/datasets/cifar10-jpeg.tar.gz
 
-.PHONY: lab test run slides labs verdicts install clean-venv
+.PHONY: lab test unit lint run fast-dev-run data slides labs verdicts install clean-venv
 
 install: $(STAMP)
 
@@ -20,8 +22,18 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP)
+# The linter, the unit tests, the checks of the committed notebooks, and every notebook
+# executed in the smoke profile.
+test: lint
 	RG_PROFILE=smoke $(BIN)/python -m pytest
+
+# The helper package's unit tests alone (well under a minute): no notebook is executed.
+unit: $(STAMP)
+	RG_PROFILE=smoke $(BIN)/python -m pytest tests -q \
+	  --ignore=tests/test_notebooks.py --ignore=tests/test_notebooks_course.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check reading_group tests tools benchmarks
 
 run: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
@@ -29,6 +41,25 @@ run: $(STAMP)
 	  RG_PROFILE=$(PROFILE) RG_PROGRESS=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
 	done
+
+# Every notebook in the paper profile with every loop cut to two batches (RG_FAST_DEV_RUN):
+# proves the paper path runs on a CPU. Outputs go to build/fast-dev-run/; nothing under
+# notebooks/ or results/ changes. The notebooks are independent here (none writes a record),
+# so two run at a time with one thread each, which keeps both cores busier than one notebook
+# with two threads does; the last (heaviest) notebooks start first, so that neither slot is
+# left alone with a long one at the end.
+fast-dev-run: $(STAMP)
+	@mkdir -p build/fast-dev-run
+	printf '%s\n' $(NOTEBOOKS) | tac | RG_PROFILE=paper RG_FAST_DEV_RUN=1 RG_PROGRESS=0 \
+	  OMP_NUM_THREADS=1 xargs -P 2 -n 1 $(BIN)/jupyter nbconvert --to notebook --execute \
+	  --output-dir build/fast-dev-run --ExecutePreprocessor.timeout=600
+
+# Extract $(CIFAR_ARCHIVE) into data/cifar10/ when it exists and data/cifar10/ does not.
+data:
+	@if [ -d data/cifar10/train ]; then echo "data/cifar10/ is already there."; \
+	elif [ -f "$(CIFAR_ARCHIVE)" ]; then mkdir -p data/cifar10 && \
+	  tar xzf "$(CIFAR_ARCHIVE)" -C data/cifar10 && echo "Extracted $(CIFAR_ARCHIVE) into data/cifar10/."; \
+	else echo "No $(CIFAR_ARCHIVE): the notebooks look for CIFAR-10 as data/README.md says."; fi
 
 # A reveal.js slide show per notebook (the browser loads reveal.js from a CDN when it opens one).
 slides: $(STAMP)

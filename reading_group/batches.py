@@ -23,9 +23,12 @@ import math
 import torch
 import torch.nn.functional as F
 
+from . import profiles
+
 
 def colour_pca(images: torch.Tensor, max_pixels: int = 2_000_000, seed: int = 0):
-    """Eigenvalues (descending) and eigenvectors (columns) of the RGB covariance, pixels in [0, 1]."""
+    """Eigenvalues (descending) and eigenvectors (columns) of the RGB covariance, with pixels
+    in [0, 1]."""
     pixels = images.permute(0, 2, 3, 1).reshape(-1, 3)
     if len(pixels) > max_pixels:
         g = torch.Generator().manual_seed(seed)
@@ -98,8 +101,10 @@ class Batches:
             self.colour_noise = (eigvals, eigvecs, (1 / std).view(1, c, 1, 1).to(self.device))
 
     def __len__(self):
+        """Batches per pass; at most `profiles.FAST_DEV_BATCHES` in a fast development run."""
         n = len(self.labels)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        full = n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        return min(full, profiles.FAST_DEV_BATCHES) if profiles.fast_dev_run() else full
 
     def __iter__(self):
         n = len(self.labels)

@@ -63,7 +63,7 @@ class Split:
     def __len__(self):
         return len(self.labels)
 
-    def subset(self, n: int | None, seed: int = 0) -> "Split":
+    def subset(self, n: int | None, seed: int = 0) -> Split:
         """`n` images drawn at random, stratified by class (all of them when n is None)."""
         if n is None or n >= len(self):
             return self

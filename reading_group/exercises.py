@@ -52,7 +52,8 @@ def check(answer, reference, cases, *, tolerance: float = 1e-6, name: str | None
         err = relative_error(got, reference(*case))
         worst = max(worst, err)
         shown = ", ".join(_short(c) for c in case)
-        print(f"  {name}({shown}): relative error {err:.1e} {'ok' if err <= tolerance else 'WRONG'}")
+        verdict = "ok" if err <= tolerance else "WRONG"
+        print(f"  {name}({shown}): relative error {err:.1e} {verdict}")
     passed = worst <= tolerance
     print(f"{name}: {'correct' if passed else 'not yet right'} "
           f"(worst relative error {worst:.1e}, tolerance {tolerance:.0e}).")

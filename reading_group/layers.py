@@ -77,10 +77,10 @@ def local_response_norm(a: torch.Tensor, n: int = 5, k: float = 2.0, alpha: floa
         b[i] = a[i] / (k + alpha * sum_{j = i - n//2}^{i + n//2} a[j]**2) ** beta
 
     with the sum clipped at the first and last channel. The paper's n is odd (5); for an even
-    n the window takes n channels, one more before i than after, as PyTorch's module does. The paper's text sums without
-    dividing by n (its constants: k=2, n=5, alpha=1e-4, beta=0.75); `torch.nn.LocalResponseNorm`,
-    Caffe and the authors' cuda-convnet divide the sum by n, so their alpha is n times the
-    paper's for the same result (see `pytorch_alpha`).
+    n the window takes n channels, one more before i than after, as PyTorch's module does.
+    The paper's text sums without dividing by n (its constants: k=2, n=5, alpha=1e-4,
+    beta=0.75); `torch.nn.LocalResponseNorm`, Caffe and the authors' cuda-convnet divide the
+    sum by n, so their alpha is n times the paper's for the same result (see `pytorch_alpha`).
     """
     squares = a.pow(2)
     channels = a.shape[1]
@@ -92,7 +92,8 @@ def local_response_norm(a: torch.Tensor, n: int = 5, k: float = 2.0, alpha: floa
 
 
 def pytorch_alpha(paper_alpha: float, n: int) -> float:
-    """The alpha `torch.nn.LocalResponseNorm` needs to compute the paper's formula: n times larger."""
+    """The alpha `torch.nn.LocalResponseNorm` needs to compute the paper's formula: n times
+    larger."""
     return paper_alpha * n
 
 
@@ -187,7 +188,8 @@ def activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
     except KeyError:
-        raise ValueError(f"Unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}") from None
+        raise ValueError(f"Unknown activation {name!r}; "
+                         f"choose from {', '.join(ACTIVATIONS)}") from None
 
 
 def derivative(fn, x: torch.Tensor) -> torch.Tensor:

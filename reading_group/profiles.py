@@ -16,10 +16,16 @@ A notebook states what each profile runs in one visible cell::
         paper=dict(n_train=50_000, epochs=90),
     )
     S.epochs   # the value for the active profile
+
+`RG_FAST_DEV_RUN=1` (after PyTorch Lightning's ``fast_dev_run``) runs any profile's code
+with every loop cut to two batches (`fast_dev_run`): a check that the code path runs, for
+the `paper` profile on a machine without a GPU. Its numbers mean nothing, and the page
+says so where the settings are shown.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 
@@ -30,6 +36,15 @@ from .tables import Table
 
 PROFILES = ("smoke", "standard", "paper")
 DEFAULT_PROFILE = "standard"
+FAST_DEV_BATCHES = 2
+"""How many batches every training and evaluation loop runs in a fast development run."""
+FAST_DEV_EPOCHS = 1
+"""How many epochs `train.fit` runs at most in a fast development run (one, as Lightning's
+``fast_dev_run``): the end-of-epoch path (evaluation, the schedule's step) still runs once."""
+FAST_DEV_WARNING = ("FAST DEVELOPMENT RUN (RG_FAST_DEV_RUN=1): every training and evaluation "
+                    f"loop stops after {FAST_DEV_BATCHES} batches, training after "
+                    f"{FAST_DEV_EPOCHS} epochs, and no verdict is checked or recorded. The "
+                    "numbers on this page are meaningless.")
 
 
 class ProfileError(ValueError):
@@ -80,10 +95,13 @@ class Settings:
         return Table(columns, rows, title=f"Profile: {self.profile}")
 
     def __repr__(self):
-        return repr(self.table())
+        warning = f"{FAST_DEV_WARNING}\n\n" if fast_dev_run() else ""
+        return warning + repr(self.table())
 
     def _repr_html_(self):
-        return self.table()._repr_html_()
+        warning = ('<div style="border:3px solid #c00;background:#fee;padding:8px;'
+                   f'font-weight:bold">&#9888; {FAST_DEV_WARNING}</div>') if fast_dev_run() else ""
+        return warning + self.table()._repr_html_()
 
 
 def settings(*, smoke: dict, standard: dict, paper: dict, profile: str | None = None) -> Settings:
@@ -104,13 +122,38 @@ def settings(*, smoke: dict, standard: dict, paper: dict, profile: str | None = 
     return Settings(per_profile, profile or active())
 
 
+def _flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 0, false, no or off (any case) mean off; unset or
+    empty, the default."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 def progress_enabled() -> bool:
     """Whether to show progress bars: `RG_PROGRESS=0` turns them off.
 
     `make run` turns them off, because a notebook executed headless would store each bar's
     first frame ("0%") as its output, which is what a reader would see on GitHub.
     """
-    return os.environ.get("RG_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _flag("RG_PROGRESS", default=True)
+
+
+def fast_dev_run() -> bool:
+    """Whether `RG_FAST_DEV_RUN` asks for a fast development run.
+
+    Then `batches.Batches`, `train.fit`, `train.evaluate` and `train.mistakes` stop after
+    `FAST_DEV_BATCHES` batches, `train.fit` after `FAST_DEV_EPOCHS` epochs,
+    `verdicts.Record` checks no claim and writes nothing, and a notebook's settings cell
+    shows `FAST_DEV_WARNING`.
+    """
+    return _flag("RG_FAST_DEV_RUN", default=False)
+
+
+def fast_dev_limit(batches):
+    """`batches` itself, or in a fast development run its first `FAST_DEV_BATCHES` items."""
+    return itertools.islice(batches, FAST_DEV_BATCHES) if fast_dev_run() else batches
 
 
 def device(prefer: str | None = None) -> torch.device:

@@ -4,11 +4,17 @@
 synchronises CUDA, and reports the median, which shrugs off a busy machine better than a
 mean. Importing it logs a note about CUDA_HOME on machines without CUDA; that note says
 nothing about timing on the CPU, so it is silenced here.
+
+In a fast development run (`profiles.fast_dev_run`) the statement is timed once (after
+the timer's own warm-up) instead of for `min_run_time`: the code path is proved, the
+number means nothing.
 """
 
 from __future__ import annotations
 
 import logging
+
+from .profiles import fast_dev_run
 
 
 def median_seconds(stmt: str, *, min_run_time: float = 0.5, **names) -> float:
@@ -17,4 +23,6 @@ def median_seconds(stmt: str, *, min_run_time: float = 0.5, **names) -> float:
     from torch.utils.benchmark import Timer
 
     timer = Timer(stmt, globals=names)
+    if fast_dev_run():
+        return timer.timeit(number=1).median
     return timer.blocked_autorange(min_run_time=min_run_time).median

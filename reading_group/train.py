@@ -9,6 +9,12 @@ GoogLeNet's auxiliary classifiers (Szegedy et al., 2014, Section 5), a model tha
 Departures: the training loss and error of an epoch are the running averages over its
 mini-batches (augmented, weights changing), as the papers' training curves are; they are
 not re-measured on clean images at the epoch's end.
+
+Evaluation beyond one pass: `mistakes` (which images a model gets wrong, for paired
+comparisons), `view_probs` (softmax over several test views, AlexNet's ten crops) and
+`mask_log_probs` (many dropout masks at test time, AlexNet Section 4.2). In a fast
+development run (`profiles.fast_dev_run`) `fit`, `evaluate` and `mistakes` stop after two
+batches.
 """
 
 from __future__ import annotations
@@ -22,8 +28,14 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .layers import Dropout
+from .profiles import (
+    FAST_DEV_BATCHES,
+    FAST_DEV_EPOCHS,
+    fast_dev_limit,
+    fast_dev_run,
+    progress_enabled,
+)
 from .profiles import device as default_device
-from .profiles import progress_enabled
 
 
 @dataclass
@@ -103,7 +115,7 @@ def evaluate(model: nn.Module, batches, device=None) -> tuple[float, float]:
     was_training = model.training
     model.eval()
     loss_sum, wrong, count = 0.0, 0, 0
-    for x, y in batches:
+    for x, y in fast_dev_limit(batches):
         x, y = x.to(device), y.to(device)
         logits, _ = split_outputs(model(x))
         loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
@@ -122,7 +134,7 @@ def mistakes(model: nn.Module, batches, device=None) -> torch.Tensor:
     was_training = model.training
     model.eval()
     wrong = []
-    for x, y in batches:
+    for x, y in fast_dev_limit(batches):
         logits, _ = split_outputs(model(x.to(device)))
         wrong.append((logits.argmax(1) != y.to(device)).cpu())
     model.train(was_training)
@@ -138,7 +150,8 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
     """Train `model` and return its History.
 
     Arguments:
-        train_batches, test_batches: iterables of ``(x, y)``, such as `reading_group.batches.Batches`.
+        train_batches, test_batches: iterables of ``(x, y)``, such as
+            `reading_group.batches.Batches`.
         lr, momentum, weight_decay: for the default optimiser, SGD.
         optimizer: use this one instead.
         scheduler: a function ``optimizer -> torch.optim.lr_scheduler`` stepped each epoch;
@@ -163,7 +176,10 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
     sched = scheduler(opt) if scheduler else None
     history = History(label)
     step = 0
-    bar = tqdm(total=epochs * len(train_batches), desc=label or "training", unit="batch",
+    per_epoch = len(train_batches)
+    if fast_dev_run():
+        epochs, per_epoch = min(epochs, FAST_DEV_EPOCHS), min(per_epoch, FAST_DEV_BATCHES)
+    bar = tqdm(total=epochs * per_epoch, desc=label or "training", unit="batch",
                disable=not (progress_enabled() if progress is None else progress),
                mininterval=0.5)
     for epoch in range(1, epochs + 1):
@@ -172,7 +188,7 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         loss_sum = torch.zeros((), device=device)
         wrong = torch.zeros((), device=device, dtype=torch.int64)
         count = 0
-        for x, y in train_batches:
+        for x, y in fast_dev_limit(train_batches):
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             main, loss = total_loss(model(x), y, aux_weight)
             opt.zero_grad(set_to_none=True)
@@ -197,8 +213,9 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
             record["clean_train_loss"], record["clean_train_error"] = evaluate(
                 model, train_eval_batches, device)
         history.epochs.append(record)
+        test_error = record["test_error"]
         bar.set_postfix(train_err=f"{record['train_error']:.3f}",
-                        test_err="-" if record["test_error"] is None else f"{record['test_error']:.3f}")
+                        test_err="-" if test_error is None else f"{test_error:.3f}")
         if sched is not None:
             if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 sched.step(record["test_loss"] if record["test_loss"] is not None
@@ -215,14 +232,17 @@ def view_probs(model: nn.Module, views: torch.Tensor, batches, chunk: int = 500)
 
     `batches` is a test `batches.Batches` (no augmentation): its `make` normalises each view
     as training batches were. The model runs in eval mode and is left in the mode it had.
+    A fast development run scores the first two chunks of images only (``N`` is then at most
+    ``2 * chunk``): callers compare with the labels of ``N`` images, not of all.
     """
     was_training = model.training
     model.eval()
     dev = next(model.parameters()).device
+    starts = list(fast_dev_limit(range(0, views.shape[1], chunk)))
     out = []
     for view in views:
         out.append(torch.cat([F.softmax(model(batches.make(view[i:i + chunk]).to(dev)), dim=1)
-                              for i in range(0, len(view), chunk)]))
+                              for i in starts]))
     model.train(was_training)
     return torch.stack(out).cpu()
 
@@ -239,8 +259,12 @@ def mask_log_probs(model: nn.Module, x: torch.Tensor, n_masks: int) -> torch.Ten
     nets that dropout trains; AlexNet (Section 4.2) instead runs every unit once with its
     output scaled, which the paper calls a reasonable approximation of the geometric mean of
     those predictions. With inverted dropout that scaled pass is the ordinary eval pass.
-    The model's train/eval modes are restored afterwards.
+    The model's train/eval modes are restored afterwards. Each pass is an evaluation loop:
+    a fast development run makes at most two (`profiles.FAST_DEV_BATCHES`), so callers
+    count the passes they got with ``len(...)``.
     """
+    if fast_dev_run():
+        n_masks = min(n_masks, FAST_DEV_BATCHES)
     modes = {m: m.training for m in model.modules()}
     model.eval()
     for m in model.modules():

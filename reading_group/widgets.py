@@ -1,4 +1,5 @@
-"""Interactive explorers built on ipywidgets, each with a static figure for readers without a kernel.
+"""Interactive explorers built on ipywidgets, each with a static figure for readers without
+a kernel.
 
 `explorer(draw, title=..., **controls)` first draws a static figure at the controls'
 starting values: that is what GitHub, a PDF or a notebook opened without a kernel shows.

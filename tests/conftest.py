@@ -19,7 +19,7 @@ from PIL import Image  # noqa: E402
 import reading_group.data as rg_data  # noqa: E402
 
 RG_VARIABLES = ("RG_PROFILE", "RG_DATA_DIR", "RG_RESULTS_DIR", "RG_DATASET", "RG_DEVICE",
-                "RG_PROGRESS")
+                "RG_PROGRESS", "RG_FAST_DEV_RUN")
 
 
 def pytest_configure(config):
