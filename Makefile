@@ -3,7 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PROFILE ?= standard
+# The profile, for `make run` and `make lab`: `make run PROFILE=smoke` and
+# `RG_PROFILE=smoke make run` both work; named both ways, the two must agree.
+ifneq ($(and $(PROFILE),$(RG_PROFILE)),)
+ifneq ($(PROFILE),$(RG_PROFILE))
+$(error PROFILE=$(PROFILE) and RG_PROFILE=$(RG_PROFILE) name two profiles: name one)
+endif
+endif
+PROFILE := $(or $(PROFILE),$(RG_PROFILE),standard)
+# JupyterLab refuses to run as root (as in many course containers) without --allow-root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # CIFAR-10 as JPEGs, where this project's machines keep a copy (`make data` extracts it).
 CIFAR_ARCHIVE ?= ../shared/datasets/cifar10-jpeg.tar.gz
@@ -20,7 +29,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	@echo "Profile: $(PROFILE) (PROFILE=... or RG_PROFILE=... picks another)."
+	@$(if $(ROOT_FLAG),echo "Running as root: JupyterLab is started with --allow-root.")
+	RG_PROFILE=$(PROFILE) $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
 # The linter, the unit tests, the checks of the committed notebooks, and every notebook
 # executed in the smoke profile.
@@ -35,12 +46,11 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reading_group tests tools benchmarks
 
+# Every notebook in $(PROFILE): written back in place in standard (through a temporary file
+# and a rename, so a failure leaves the committed notebook whole); other profiles write to
+# build/run/<profile>/ (tools/run_notebooks.py --in-place overrides that).
 run: $(STAMP)
-	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb ($(PROFILE))"; \
-	  RG_PROFILE=$(PROFILE) RG_PROGRESS=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
-	done
+	$(BIN)/python tools/run_notebooks.py --profile $(PROFILE) $(NOTEBOOKS)
 
 # Every notebook in the paper profile with every loop cut to two batches (RG_FAST_DEV_RUN):
 # proves the paper path runs on a CPU. Outputs go to build/fast-dev-run/; nothing under

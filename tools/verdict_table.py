@@ -15,6 +15,7 @@ stale record stops the rewrite, naming each notebook to run, unless --lenient.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def splice(text: str, table: str) -> str:
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
     return f"{head}{BEGIN}\n{table}\n{END}{tail}"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: an interrupted
+    write (a full disk, a kill) leaves the old README whole, never half of the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv=None) -> int:
@@ -90,7 +102,7 @@ def main(argv=None) -> int:
         return 1
     new = splice(text, table)
     if new != text:
-        args.readme.write_text(new, encoding="utf-8")
+        write_atomically(args.readme, new)
     print(f"{args.readme.name}: verdict table of {len(records)} records "
           f"{'rewritten' if new != text else 'already up to date'}.")
     return 0
