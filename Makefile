@@ -17,7 +17,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # CIFAR-10 as JPEGs, where this project's machines keep a copy (`make data` extracts it).
 CIFAR_ARCHIVE ?= ../shared/datasets/cifar10-jpeg.tar.gz
 
-.PHONY: lab test unit lint run fast-dev-run data slides labs verdicts install clean-venv
+.PHONY: lab test unit browser lint run fast-dev-run data slides labs verdicts install clean-venv
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "Python 3.10 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e .
+	$(BIN)/python -m pip install -e ".[test,slides]"
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -40,8 +40,14 @@ test: lint
 
 # The helper package's unit tests alone (well under a minute): no notebook is executed.
 unit: $(STAMP)
-	RG_PROFILE=smoke $(BIN)/python -m pytest tests -q \
+	RG_PROFILE=smoke $(BIN)/python -m pytest tests -q -m "not browser" \
 	  --ignore=tests/test_notebooks.py --ignore=tests/test_notebooks_course.py
+
+# The browser tests alone (tests/test_browser.py): a notebook run and its explorers moved in
+# JupyterLab, and the slides offline, in headless Chromium (`apt-get install -y chromium`).
+# Screenshots in build/browser/. `make test` runs them too; RG_BROWSER=skip leaves them out.
+browser: $(STAMP)
+	RG_PROFILE=smoke $(BIN)/python -m pytest tests/test_browser.py -v
 
 lint: $(STAMP)
 	$(BIN)/ruff check reading_group tests tools benchmarks
@@ -71,11 +77,11 @@ data:
 	  tar xzf "$(CIFAR_ARCHIVE)" -C data/cifar10 && echo "Extracted $(CIFAR_ARCHIVE) into data/cifar10/."; \
 	else echo "No $(CIFAR_ARCHIVE): the notebooks look for CIFAR-10 as data/README.md says."; fi
 
-# A reveal.js slide show per notebook (the browser loads reveal.js from a CDN when it opens one).
+# A reveal.js slide show per notebook, with reveal.js copied beside them (from the
+# sphinx-revealjs package), so that they open without a network: tools/build_slides.py.
 slides: $(STAMP)
 	$(BIN)/python tools/mark_slides.py --check $(NOTEBOOKS)
-	$(BIN)/jupyter nbconvert --to slides --SlidesExporter.reveal_scroll=True \
-	  --output-dir build/slides $(NOTEBOOKS)
+	$(BIN)/python tools/build_slides.py --out build/slides $(NOTEBOOKS)
 
 # Lab versions: each exercise's solution replaced by a stub, outputs cleared.
 labs: $(STAMP)
