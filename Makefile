@@ -17,7 +17,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # CIFAR-10 as JPEGs, where this project's machines keep a copy (`make data` extracts it).
 CIFAR_ARCHIVE ?= ../shared/datasets/cifar10-jpeg.tar.gz
 
-.PHONY: lab test unit browser lint run fast-dev-run data slides labs verdicts install clean-venv
+.PHONY: lab test unit browser lint run run-times rerun-check fast-dev-run data slides labs \
+  verdicts install clean-venv
 
 install: $(STAMP)
 
@@ -54,9 +55,26 @@ lint: $(STAMP)
 
 # Every notebook in $(PROFILE): written back in place in standard (through a temporary file
 # and a rename, so a failure leaves the committed notebook whole); other profiles write to
-# build/run/<profile>/ (tools/run_notebooks.py --in-place overrides that).
+# build/run/<profile>/ (tools/run_notebooks.py --in-place overrides that). Each notebook's
+# wall time goes to results/run-times/<profile>.json (smoke and standard), and the headers'
+# run-time lines are rewritten from those files at the end (`make run-times`).
 run: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --profile $(PROFILE) $(NOTEBOOKS)
+	$(BIN)/python tools/run_times.py
+
+# Every notebook header's "**Run time**" line (markdown only) and the table in
+# docs/facilitating.md, from the times `make run` stored in results/run-times/.
+run-times: $(STAMP)
+	$(BIN)/python tools/run_times.py
+
+# Notebooks executed again in standard with one PyTorch thread instead of the committed
+# runs' two, copies and records under build/rerun/; fails when a verdict differs from the
+# committed record's (tools/rerun_check.py). By default 00 and 02 (about five minutes);
+# `make rerun-check NOTEBOOKS=notebooks/04_alexnet.ipynb` picks others.
+RERUN_NOTEBOOKS := notebooks/00_convnets_and_data.ipynb notebooks/02_local_response_normalization.ipynb
+rerun-check: $(STAMP)
+	$(BIN)/python tools/rerun_check.py \
+	  $(if $(filter command line,$(origin NOTEBOOKS)),$(NOTEBOOKS),$(RERUN_NOTEBOOKS))
 
 # Every notebook in the paper profile with every loop cut to two batches (RG_FAST_DEV_RUN):
 # proves the paper path runs on a CPU. Outputs go to build/fast-dev-run/; nothing under

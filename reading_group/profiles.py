@@ -41,10 +41,11 @@ FAST_DEV_BATCHES = 2
 FAST_DEV_EPOCHS = 1
 """How many epochs `train.fit` runs at most in a fast development run (one, as Lightning's
 ``fast_dev_run``): the end-of-epoch path (evaluation, the schedule's step) still runs once."""
+_EPOCHS = f"{FAST_DEV_EPOCHS} epoch{'s' if FAST_DEV_EPOCHS != 1 else ''}"
 FAST_DEV_WARNING = ("FAST DEVELOPMENT RUN (RG_FAST_DEV_RUN=1): every training and evaluation "
-                    f"loop stops after {FAST_DEV_BATCHES} batches, training after "
-                    f"{FAST_DEV_EPOCHS} epochs, and no verdict is checked or recorded. The "
-                    "numbers on this page are meaningless.")
+                    f"loop stops after {FAST_DEV_BATCHES} batches, training after {_EPOCHS}, "
+                    "and no verdict is checked or recorded. The numbers on this page are "
+                    "meaningless.")
 
 
 class ProfileError(ValueError):

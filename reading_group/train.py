@@ -146,7 +146,7 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         optimizer: torch.optim.Optimizer | None = None, scheduler=None,
         aux_weight: float = 0.3, after_backward=None, seed: int | None = 0,
         device=None, label: str = "", progress: bool | None = None,
-        train_eval_batches=None) -> History:
+        train_eval_batches=None, stop_at: tuple[str, float] | None = None) -> History:
     """Train `model` and return its History.
 
     Arguments:
@@ -166,7 +166,12 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
             also records ``clean_train_loss`` and ``clean_train_error``, measured on them in
             eval mode (no dropout masks, weights as they are at the epoch's end), beside the
             running averages of ``train_loss`` and ``train_error``.
+        stop_at: ``(key, target)``, such as ``("train_error", 0.25)``: stop after the first
+            epoch whose `key` is at or below `target` (AlexNet's Figure 1 times nets to a
+            training error); `epochs` is then the most it may take.
     """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
     device = torch.device(device) if device else default_device()
     if seed is not None:
         torch.manual_seed(seed)
@@ -213,6 +218,8 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
             record["clean_train_loss"], record["clean_train_error"] = evaluate(
                 model, train_eval_batches, device)
         history.epochs.append(record)
+        stop = stop_at is not None and record[stop_at[0]] is not None and \
+            record[stop_at[0]] <= stop_at[1]
         test_error = record["test_error"]
         bar.set_postfix(train_err=f"{record['train_error']:.3f}",
                         test_err="-" if test_error is None else f"{test_error:.3f}")
@@ -222,6 +229,8 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
                            else record["train_loss"])
             else:
                 sched.step()
+        if stop:
+            break
     bar.close()
     return history
 

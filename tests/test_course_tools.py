@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from conftest import load_tool
 
-from reading_group import fingerprints
+from reading_group import fingerprints, verdicts
 
 mark_slides = load_tool("mark_slides")
 make_labs = load_tool("make_labs")
@@ -203,7 +203,8 @@ def setup_series(tmp_path, fingerprint="right", package=None):
         "notebook": "01_x", "papers": ["alexnet"], "profile": "standard", "dataset": "cifar10",
         **shas,
         "claims": [{"id": "C01.1", "claim": "c", "paper": "p", "ours": "o", "verdict": "held",
-                    "must_hold": True}]}))
+                    "must_hold": True,
+                    "evidence": verdicts.exact(3, 1, ">", "layers").as_dict()}]}))
     args = [f"--readme={readme}", f"--records={records}", f"--notebooks={notebooks}"]
     return args + ([f"--package={package}"] if package else []), readme
 
@@ -213,8 +214,10 @@ def test_make_verdicts_writes_the_table_from_current_records(tmp_path):
     assert verdict_table.main(args + ["--check"]) == 1
     assert verdict_table.main(args) == 0
     text = readme.read_text()
-    assert "| C01.1 * | c | p | o | held | 01_x |" in verdict_table.block(text)
-    assert "1 claims from 1 notebooks: 1 held" in text
+    table = verdict_table.block(text)
+    assert "| C01.1 * | c | p | o | 3 (exact) layers (claim > 1) | held | 01_x |" in table
+    assert "1 claims from 1 notebooks: 1 held, 0 did not hold, 0 inconclusive" in text
+    assert "| AlexNet (2012) | 1 | 0 | 0 | 0 | 1 | 1 of 1 |" in table  # the count per paper
     assert text.endswith("After.\n") and text.startswith("# Title\n\nBefore.")
     assert verdict_table.main(args + ["--check"]) == 0
 
@@ -228,6 +231,24 @@ def test_make_verdicts_refuses_stale_or_unfingerprinted_records_unless_lenient(
     assert readme.read_text() == README
     assert verdict_table.main(args + ["--lenient"]) == 0
     assert "01_x" in verdict_table.block(readme.read_text())
+
+
+@pytest.mark.parametrize("damage,why", [
+    (lambda text: text.replace('"standard"', '"smoke"'), "profile 'smoke'"),
+    (lambda text: text[:40], "not valid JSON"),  # cut short
+])
+def test_make_verdicts_refuses_a_broken_record_and_keeps_the_readme(tmp_path, capsys, damage,
+                                                                     why):
+    args, readme = setup_series(tmp_path)
+    record = tmp_path / "records" / "01_x.json"
+    record.write_text(damage(record.read_text()))
+    try:  # the RecordError may stop the tool, or the tool may report it and exit 1
+        code, message = verdict_table.main(args), capsys.readouterr().err
+    except verdicts.RecordError as error:
+        code, message = 1, str(error)
+    assert code == 1
+    assert "01_x.json" in message and why in message and "make run" in message
+    assert readme.read_text() == README
 
 
 def test_make_verdicts_refuses_after_any_change_to_a_copy_of_the_package(tmp_path, capsys):

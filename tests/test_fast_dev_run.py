@@ -8,7 +8,7 @@ import torch.nn as nn
 import reading_group as rg
 from reading_group import profiles, timing, train
 from reading_group.batches import Batches
-from reading_group.verdicts import NOT_CHECKED, Record, at_least
+from reading_group.verdicts import NOT_CHECKED, Record, exact, over_seeds
 
 
 @pytest.fixture
@@ -84,9 +84,12 @@ def test_timing_runs_the_statement_a_few_times_not_for_min_run_time(fast):
 def test_record_checks_nothing_and_writes_nothing(fast, tmp_path):
     record = Record("01_x", papers=["alexnet"], dataset="cifar10", profile="paper")
     assert not record.binding
-    record.claim("C01.1", "must hold", paper="p", ours="o", held=at_least(0, 1),
+    record.claim("C01.1", "must hold", paper="p", ours="o", evidence=exact(0, 1, ">", "x"),
                  must_hold=True)  # would raise ClaimFailed in a real paper run
-    assert record.claims[0]["verdict"] == NOT_CHECKED
+    record.claim("C01.2", "two seeds", paper="p", ours="o",
+                 evidence=over_seeds([1.0, 2.0], 0, ">", "points"))  # a paper run needs three
+    assert [c["verdict"] for c in record.claims] == [NOT_CHECKED, NOT_CHECKED]
+    assert record.claims[0]["evidence"]["estimate"] == 0  # the evidence is kept, not judged
     assert NOT_CHECKED in record.table().column("verdict")
     assert record.save() is None
     assert not list(tmp_path.rglob("*.json"))

@@ -1,6 +1,7 @@
 """`make run` (tools/run_notebooks.py and the Makefile's profile): the profile named either
-way, smoke and paper runs kept off the committed notebooks, and no half-written notebook or
-README after a failure. Real kernels on tiny notebooks; `make -n` for the Makefile."""
+way, smoke and paper runs kept off the committed notebooks, no half-written notebook or
+README after a failure, and each run's wall time stored for the headers (smoke and standard
+only). Real kernels on tiny notebooks; `make -n` for the Makefile."""
 
 import os
 import subprocess
@@ -11,8 +12,11 @@ import pytest
 from conftest import load_tool
 from nbformat.v4 import new_code_cell, new_notebook
 
+from reading_group import atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 run_notebooks = load_tool("run_notebooks")
+run_times = load_tool("run_times")
 verdict_table = load_tool("verdict_table")
 
 
@@ -65,6 +69,10 @@ def test_a_smoke_run_leaves_the_committed_notebook_alone(tmp_path, capsys):
     executed = nbformat.read(tmp_path / "out" / "smoke" / "01_x.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"] == "42\n"
     assert "Profile: smoke" in capsys.readouterr().out
+    # its wall time, kernel start included, went beside the (temporary) verdict records
+    seconds = run_times.load_times()["smoke"]["01_x"]
+    assert 0 < seconds < 120
+    assert run_times.times_dir() == tmp_path / "rg-results" / "run-times"
 
 
 def test_a_failing_notebook_is_not_written_and_nothing_is_left_behind(tmp_path, capsys):
@@ -80,13 +88,17 @@ def test_an_interrupted_write_keeps_the_old_notebook(tmp_path, monkeypatch):
     nb = tiny(tmp_path / "01_x.ipynb", "x = 1")
     before = nb.read_bytes()
 
-    def disk_full(notebook, path):
-        Path(path).write_text('{"cells": [')  # half a notebook, then the disk is full
+    real_write_text = Path.write_text
+
+    def disk_full(self, text, *args, **kwargs):
+        real_write_text(self, text[:11], *args, **kwargs)  # half a notebook, then a full disk
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(run_notebooks.nbformat, "write", disk_full)
+    notebook = nbformat.read(nb, as_version=4)
+    monkeypatch.setattr(Path, "write_text", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        run_notebooks.write_atomically(nbformat.read(nb, as_version=4), nb)
+        run_notebooks.write_notebook(notebook, nb)
+    monkeypatch.undo()
     assert nb.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01_x.ipynb"]
 
@@ -99,11 +111,51 @@ def test_an_interrupted_readme_write_keeps_the_old_readme(tmp_path, monkeypatch)
     def killed(src, dst):
         raise KeyboardInterrupt  # the write is done, the rename never happens
 
-    monkeypatch.setattr(verdict_table.os, "replace", killed)
+    monkeypatch.setattr(atomic.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
-        verdict_table.write_atomically(readme, "new table\n")
-    monkeypatch.setattr(verdict_table.os, "replace", original_replace)
+        atomic.write_text(readme, "new table\n")
+    monkeypatch.setattr(atomic.os, "replace", original_replace)
     assert readme.read_text() == "old table\n"
     assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
-    verdict_table.write_atomically(readme, "new table\n")
+    atomic.write_text(readme, "new table\n")
     assert readme.read_text() == "new table\n"
+
+
+def fake_execute(seconds):
+    """An `execute` that takes no kernel and `seconds` of the clock."""
+    clock = iter([0.0, seconds])
+
+    def execute(notebook, profile, timeout=None):
+        return nbformat.read(notebook, as_version=4)
+
+    return execute, lambda: next(clock)
+
+
+@pytest.mark.parametrize("profile, args, env, recorded", [
+    ("smoke", (), {}, True), ("standard", (), {}, True), ("paper", (), {}, False),
+    ("smoke", ("--no-times",), {}, False), ("standard", (), {"RG_FAST_DEV_RUN": "1"}, False),
+])
+def test_wall_times_are_stored_for_smoke_and_standard_only(tmp_path, monkeypatch, profile,
+                                                             args, env, recorded):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    nb = tiny(tmp_path / "03_z.ipynb", "x = 1")
+    execute, clock = fake_execute(123.456)
+    monkeypatch.setattr(run_notebooks, "execute", execute)
+    monkeypatch.setattr(run_notebooks.time, "perf_counter", clock)
+    assert run_notebooks.main(["--profile", profile, "--out", str(tmp_path / "out"), *args,
+                               str(nb)]) == 0
+    stored = run_times.load_times()
+    assert stored.get(profile, {}) == ({"03_z": 123.5} if recorded else {})
+    assert all(not t for p, t in stored.items() if p != profile)
+
+
+def test_a_failing_notebook_stores_no_time(tmp_path, monkeypatch):
+    nb = tiny(tmp_path / "01_x.ipynb", "x = 1")
+
+    def broken(notebook, profile, timeout=None):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(run_notebooks, "execute", broken)
+    assert run_notebooks.main(["--profile", "smoke", str(nb)]) == 1
+    assert run_times.load_times() == {"smoke": {}, "standard": {}}

@@ -467,3 +467,29 @@ def test_split_outputs_separates_the_main_logits_from_the_heads():
     assert got_main is main and aux == []
     got_main, aux = train.split_outputs(main)
     assert got_main is main and aux == []
+
+
+def test_fit_stops_at_the_first_epoch_that_reaches_the_target():
+    data = fixed_batches(3)
+    torch.manual_seed(0)
+    full = train.fit(mlp(dropout=0.0), data, epochs=30, lr=0.05, device="cpu", progress=False)
+    target = full["train_error"][9]  # reached by epoch 10 at the latest
+    first = full.first_epoch_below("train_error", target)
+    torch.manual_seed(0)
+    stopped = train.fit(mlp(dropout=0.0), data, epochs=30, lr=0.05, device="cpu",
+                        progress=False, stop_at=("train_error", target))
+    assert len(stopped) == first < 30
+    assert without_seconds(stopped) == without_seconds(full)[:first]
+
+
+def test_fit_runs_every_epoch_when_the_target_is_never_reached():
+    tr, _ = batch_pair()
+    h = train.fit(mlp(), tr, epochs=2, device="cpu", progress=False,
+                  stop_at=("train_error", -1.0))
+    assert len(h) == 2
+
+
+def test_fit_refuses_zero_epochs():
+    tr, _ = batch_pair()
+    with pytest.raises(ValueError, match="epochs must be at least 1"):
+        train.fit(mlp(), tr, epochs=0, device="cpu", progress=False)

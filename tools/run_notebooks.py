@@ -10,12 +10,18 @@ In any other profile (``smoke``, ``paper``) the executed copies go to
 ``build/run/<profile>/`` and the committed notebooks are left alone, unless
 ``--in-place`` asks for them to be overwritten.
 
+Each notebook's wall time, from the kernel's start to the end of its last cell, is printed,
+and in ``smoke`` and ``standard`` merged into ``results/run-times/<profile>.json``
+(`tools/run_times.py`, which writes the headers' "**Run time**" lines from these files;
+``--no-times`` records nothing). A fast development run records no time.
+
     python tools/run_notebooks.py --profile standard notebooks/0*.ipynb
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
@@ -24,10 +30,23 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from reading_group import atomic
 from reading_group.paths import project_root
-from reading_group.profiles import PROFILES
+from reading_group.profiles import PROFILES, fast_dev_run
 
 WRITES_IN_PLACE = "standard"
+
+
+def sibling(name: str):
+    """The script tools/<name>.py as a module (tools/ is a folder of scripts, not a package)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run_times = sibling("run_times")
 
 
 def destination(notebook: Path, profile: str, in_place: bool, out_dir: Path) -> Path:
@@ -37,15 +56,10 @@ def destination(notebook: Path, profile: str, in_place: bool, out_dir: Path) -> 
     return out_dir / profile / notebook.name
 
 
-def write_atomically(nb, path: Path) -> None:
-    """Write `nb` to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.ipynb")
-    try:
-        nbformat.write(nb, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def write_notebook(nb, path: Path) -> None:
+    """Write `nb` whole or not at all (`reading_group.atomic`): a kill or a full disk
+    during the write leaves the committed notebook as it was."""
+    atomic.write_text(path, nbformat.writes(nb) + "\n")
 
 
 def execute(notebook: Path, profile: str, timeout: int | None = None):
@@ -67,7 +81,16 @@ def main(argv=None) -> int:
                         help="write back over the notebooks whatever the profile")
     parser.add_argument("--out", type=Path, default=project_root() / "build" / "run",
                         help="where copies go outside the standard profile (default build/run)")
+    parser.add_argument("--no-times", action="store_true",
+                        help="record no run time under results/run-times/")
     args = parser.parse_args(argv)
+    record_times = (args.profile in run_times.RECORDED and not args.no_times
+                    and not fast_dev_run())
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if record_times and cpus != 2:
+        print(f"Note: this machine has {cpus} CPUs; the run times recorded under "
+              f"{run_times.times_dir()} are shown as a two-core CPU's (--no-times records "
+              "none).", flush=True)
 
     where = ("in place" if args.in_place or args.profile == WRITES_IN_PLACE
              else f"to {args.out / args.profile}/ (the committed notebooks are left alone)")
@@ -81,9 +104,12 @@ def main(argv=None) -> int:
             print(f"{notebook} failed; it was not written, and stays as it was.\n{err}",
                   file=sys.stderr)
             return 1
+        seconds = time.perf_counter() - start  # kernel start included
         target = destination(notebook, args.profile, args.in_place, args.out)
-        write_atomically(nb, target)
-        print(f"   {time.perf_counter() - start:.0f} s, written to {target}", flush=True)
+        write_notebook(nb, target)
+        print(f"   {seconds:.0f} s, written to {target}", flush=True)
+        if record_times:
+            run_times.record_time(args.profile, notebook.stem, seconds)
     return 0
 
 

@@ -15,11 +15,10 @@ stale record stops the rewrite, naming each notebook to run, unless --lenient.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from reading_group import fingerprints, verdicts
+from reading_group import atomic, fingerprints, verdicts
 from reading_group.paths import project_root
 
 BEGIN = "<!-- verdict-table: begin (written by `make verdicts` from results/verdicts/) -->"
@@ -33,9 +32,12 @@ def render(records: list[dict]) -> str:
     counts = verdicts.tally(records)
     total = sum(counts.values())
     summary = (f"{total} claims from {len(records)} notebooks: {counts['held']} held, "
-               f"{counts['not held']} did not hold, {counts['not tested']} not tested at this "
-               f"scale.")
-    return verdicts.claims_table(records).markdown() + "\n\n" + summary
+               f"{counts['not held']} did not hold, {counts['inconclusive']} inconclusive, "
+               f"{counts['not tested']} not tested at this scale. Held or not held needs the "
+               f"estimate at least two standard errors from the threshold.")
+    per_paper = verdicts.counts_table(records, by=verdicts.papers_of, label="paper")
+    return (verdicts.claims_table(records).markdown() + "\n\n" + summary + "\n\n"
+            + per_paper.markdown())
 
 
 def block(text: str) -> str:
@@ -51,17 +53,6 @@ def splice(text: str, table: str) -> str:
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
     return f"{head}{BEGIN}\n{table}\n{END}{tail}"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, then rename it over `path`: an interrupted
-    write (a full disk, a kill) leaves the old README whole, never half of the new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def main(argv=None) -> int:
@@ -102,7 +93,7 @@ def main(argv=None) -> int:
         return 1
     new = splice(text, table)
     if new != text:
-        write_atomically(args.readme, new)
+        atomic.write_text(args.readme, new)
     print(f"{args.readme.name}: verdict table of {len(records)} records "
           f"{'rewritten' if new != text else 'already up to date'}.")
     return 0
