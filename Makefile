@@ -69,8 +69,8 @@ run-times: $(STAMP)
 
 # Notebooks executed again in standard with one PyTorch thread instead of the committed
 # runs' two, copies and records under build/rerun/; fails when a verdict differs from the
-# committed record's (tools/rerun_check.py). By default 00 and 02 (about five minutes);
-# `make rerun-check NOTEBOOKS=notebooks/04_alexnet.ipynb` picks others.
+# committed record's (tools/rerun_check.py). By default 00 and 02 (about fifteen minutes
+# with one thread); `make rerun-check NOTEBOOKS=notebooks/04_alexnet.ipynb` picks others.
 RERUN_NOTEBOOKS := notebooks/00_convnets_and_data.ipynb notebooks/02_local_response_normalization.ipynb
 rerun-check: $(STAMP)
 	$(BIN)/python tools/rerun_check.py \
