@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torchvision.io import ImageReadMode, decode_image, read_file
 
 from . import profiles
@@ -70,6 +71,19 @@ class Split:
         idx = stratified_indices(self.labels, n, seed)
         return Split(self.images[idx], self.labels[idx])
 
+    def downsampled(self, factor: int) -> Split:
+        """The images shrunk `factor` times on each side by area averaging (each output
+        pixel the mean of a factor x factor block, rounded back to uint8)."""
+        if int(factor) != factor or factor < 1:
+            raise ValueError(f"factor must be a whole number >= 1, got {factor}")
+        h, w = self.images.shape[-2:]
+        if h % factor or w % factor:
+            raise ValueError(f"{h}x{w} images do not divide into {factor}x{factor} blocks")
+        if factor == 1:
+            return self
+        small = F.avg_pool2d(self.images.float(), int(factor)).round_().to(torch.uint8)
+        return Split(small, self.labels)
+
 
 @dataclass
 class Dataset:
@@ -101,6 +115,13 @@ class Dataset:
         """A copy with stratified random subsets of each split."""
         return Dataset(self.name, self.source, self.classes,
                        self.train.subset(n_train, seed), self.test.subset(n_test, seed + 1))
+
+    def downsampled(self, factor: int) -> Dataset:
+        """A copy with both splits shrunk `factor` times on each side by area averaging
+        (`Split.downsampled`). Notebook 07 trains at 16x16 to buy optimisation steps on a
+        CPU; the papers train at full size."""
+        return Dataset(self.name, self.source, self.classes, self.train.downsampled(factor),
+                       self.test.downsampled(factor))
 
     def __repr__(self):
         h, w = self.train.images.shape[-2:]

@@ -11,12 +11,14 @@ where its SE comes from (`SE_SOURCES`). The verdict is computed from the evidenc
 typed in (`rule`): *held* when the estimate is beyond the threshold in the claimed
 direction by at least 2 SE, *not held* when it is on the other side by at least 2 SE,
 *inconclusive* otherwise. An exact statistic (a parameter count, a shape, a numerical
-identity: SE 0) is decided by its side of the threshold, the threshold itself counting as
-the claimed side; measured values whose SE came out 0 (every seed gave the same number) are
-decided by their side too, but one exactly on the threshold is inconclusive. *not tested*
-is for what this scale cannot run at all (no evidence). A comparison of trained nets takes
-its SE over at least `MIN_SEEDS` seeds; a record saved in ``standard`` or ``paper`` refuses
-fewer.
+identity: SE 0) is decided by its side of the threshold, strictly: an estimate exactly on
+the threshold is *not held* (a count that must be zero is stated as ``< 0.5``, "fewer than
+one"; a float identity names its rounding tolerance). Measured values whose SE came out 0
+(every seed gave the same number) are decided by their side too, and one exactly on the
+threshold is inconclusive. *not tested* is for what this scale cannot run at all (no
+evidence). A comparison of trained nets (``claim(..., trained_comparison=True)``) must take
+its SE over seeds, at least `MIN_SEEDS` of them; a record in ``standard`` or ``paper``
+refuses anything less, and any SE over seeds from fewer than `MIN_SEEDS`.
 
 In the ``standard`` and ``paper`` profiles the record is written to
 ``results/verdicts/<notebook>.json``; in ``smoke`` (or on the synthetic stand-in, whose
@@ -35,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -115,11 +117,12 @@ class Evidence:
         return rule(self)
 
     def describe(self) -> str:
-        """``"+2.1 ± 0.6 points (claim: > 0; 3 seeds, SE over seeds): held"``."""
+        """``"+2.1 ± 0.6 points (claim: > 0; 3 seeds, SE: seeds): held"``."""
         spread = "" if self.se_from == "exact" else f" ± {self.se:.3g}"
-        seeds = f"{self.seeds} seed{'s' if self.seeds != 1 else ''}, " if self.seeds else ""
+        sample = sample_words(self.as_dict())
         return (f"{self.estimate:.4g}{spread} {self.unit} (claim: {self.direction} "
-                f"{self.threshold:.4g}; {seeds}SE: {self.se_from}): {self.verdict}")
+                f"{self.threshold:.4g}; {sample + ', ' if sample else ''}SE: {self.se_from}): "
+                f"{self.verdict}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -129,9 +132,11 @@ def rule(evidence: Evidence) -> str:
     """The verdict the evidence gives: held, not held or inconclusive (see the module)."""
     margin, se = evidence.margin, evidence.se
     if se == 0:  # exact, or measured values that happened to agree: the side decides
-        if margin > 0 or (margin == 0 and evidence.se_from == "exact"):
+        if margin > 0:
             return "held"
-        return "not held" if margin < 0 else "inconclusive"
+        if margin < 0 or evidence.se_from == "exact":  # an exact value on the line is not past it
+            return "not held"
+        return "inconclusive"
     if margin >= 2 * se:
         return "held"
     if margin <= -2 * se:
@@ -145,13 +150,18 @@ def exact(value, threshold, direction: str, unit: str, *, n: int | None = None) 
 
 
 def mean_of(values, threshold, direction: str, unit: str, *, se_from: str,
-            n: int | None = None) -> Evidence:
-    """The mean of independent values (one per seed, draw or repeat) and its standard
-    error, the sample standard deviation over sqrt(k). Needs at least two values."""
+            n: int | None = None, seeds: int | None = None) -> Evidence:
+    """The mean of independent values (one per seed, draw, image or repeat) and its
+    standard error, the sample standard deviation over sqrt(k). Needs at least two values.
+
+    `seeds`: how many training seeds the values rest on; by default one per value when
+    they are over seeds, and none otherwise (pass ``seeds=1`` for values measured on one
+    trained net)."""
     v = torch.as_tensor([float(x) for x in values], dtype=torch.float64)
     if v.numel() < 2:
         raise ValueError(f"a standard error needs at least two values, got {v.numel()}")
-    seeds = v.numel() if se_from in ("seeds", "draws") else 0
+    if seeds is None:
+        seeds = v.numel() if se_from == "seeds" else 0
     return Evidence(v.mean().item(), (v.std() / v.numel() ** 0.5).item(), threshold, direction,
                     unit, seeds=seeds, n=n if n is not None else v.numel(), se_from=se_from)
 
@@ -160,6 +170,15 @@ def over_seeds(values, threshold, direction: str, unit: str, *, n: int | None = 
     """One value per training seed (for two arms, their per-seed difference, paired by
     seed: same subset and data order): the mean and its SE over seeds."""
     return mean_of(values, threshold, direction, unit, se_from="seeds", n=n)
+
+
+def within(values, bound, unit: str, *, se_from: str, n: int | None = None,
+           seeds: int | None = None) -> Evidence:
+    """A two-sided claim, "the mean of `values` lies within `bound` of zero either way":
+    the estimate is the mean's size |mean|, its SE the mean's (`mean_of`), the claim
+    ``< bound``. Held when the whole +-2 SE interval sits inside (-bound, bound)."""
+    evidence = mean_of(values, bound, "<", unit, se_from=se_from, n=n, seeds=seeds)
+    return replace(evidence, estimate=abs(evidence.estimate))
 
 
 def proportion(successes: int, n: int, threshold, direction: str, *, seeds: int = 1,
@@ -214,15 +233,29 @@ def paired_gap(wrong_a, wrong_b) -> tuple[float, float]:
     return d.mean().item(), (d.std() / d.numel() ** 0.5).item()
 
 
+def sample_words(evidence: dict) -> str:
+    """What the evidence's SE rests on, in words: ``"3 seeds"``, ``"6 draws"``,
+    ``"1 seed, 2,000 images"``; empty for an exact value."""
+    def counted(k, word):
+        return f"{k:,} {word}{'s' if k != 1 else ''}"
+
+    source, n, seeds = evidence["se_from"], evidence.get("n"), evidence["seeds"]
+    words = [counted(seeds, "seed")] if seeds else []
+    kind = {"draws": "draw", "images": "image", "repeats": "repeat"}.get(source)
+    if kind and n:
+        words.append(counted(n, kind))
+    return ", ".join(words)
+
+
 def estimate_text(claim: dict) -> str:
     """A claim's evidence as a table shows it: ``"+2.1 ± 0.6 points (> 0; 3 seeds)"``."""
     e = claim.get("evidence")
     if not e:
         return "no evidence: not tested at this scale"
     spread = " (exact)" if e["se_from"] == "exact" else f" ± {e['se']:.3g}"
-    seeds = f"; {e['seeds']} seed{'s' if e['seeds'] != 1 else ''}" if e["seeds"] else ""
+    sample = sample_words(e)
     return (f"{e['estimate']:.4g}{spread} {e['unit']} (claim {e['direction']} "
-            f"{e['threshold']:.4g}{seeds})")
+            f"{e['threshold']:.4g}{'; ' + sample if sample else ''})")
 
 
 class Record:
@@ -250,9 +283,14 @@ class Record:
         return self.profile != "smoke" and self.dataset != "synthetic" and not self.fast_dev_run
 
     def claim(self, id: str, claim: str, *, paper: str, ours: str,
-              evidence: Evidence | None, must_hold: bool = False) -> str:
+              evidence: Evidence | None, must_hold: bool = False,
+              trained_comparison: bool = False) -> str:
         """Record one claim and return its verdict, computed from `evidence` by `rule`
         (None: not tested at this scale).
+
+        `trained_comparison`: the claim compares trained nets (or one trained net against
+        a threshold that training's chance could cross); in ``standard`` and ``paper`` its
+        SE must then be over at least `MIN_SEEDS` seeds.
 
         In a fast development run every verdict is `NOT_CHECKED`: two batches prove that the
         code runs, not what it measures.
@@ -264,11 +302,15 @@ class Record:
                 and evidence.seeds < MIN_SEEDS):
             raise ValueError(f"{id}: a comparison over seeds needs at least {MIN_SEEDS} of "
                              f"them in the {self.profile} profile, got {evidence.seeds}")
+        if (self.binding and trained_comparison and evidence is not None
+                and evidence.se_from != "seeds"):
+            raise ValueError(f"{id}: a comparison of trained nets takes its SE over seeds in the "
+                             f"{self.profile} profile, not over {evidence.se_from}")
         verdict = "not tested" if evidence is None else rule(evidence)
         if self.fast_dev_run:
             verdict = NOT_CHECKED
         entry = {"id": id, "claim": claim, "paper": paper, "ours": ours, "verdict": verdict,
-                 "must_hold": bool(must_hold),
+                 "must_hold": bool(must_hold), "trained_comparison": bool(trained_comparison),
                  "evidence": None if evidence is None else evidence.as_dict()}
         self.claims = [c for c in self.claims if c["id"] != id] + [entry]
         if must_hold and verdict != "held" and self.binding:

@@ -593,3 +593,36 @@ def test_channel_means_and_class_counts_by_hand():
     assert data.channel_means(images).tolist() == pytest.approx([1.0, 0.0, 0.3])
     counts = data.class_counts(torch.tensor([0, 2, 2, 5]), 7)
     assert counts.tolist() == [1, 0, 2, 0, 0, 1, 0]
+
+
+# --- downsampling ------------------------------------------------------------------------
+
+def test_downsampled_averages_each_block_by_hand():
+    images = torch.arange(2 * 3 * 4 * 4, dtype=torch.uint8).reshape(2, 3, 4, 4)
+    split = data.Split(images, torch.tensor([0, 1]))
+    small = split.downsampled(2)
+    assert small.images.shape == (2, 3, 2, 2) and small.images.dtype == torch.uint8
+    # top-left block of image 0, channel 0: pixels 0, 1, 4, 5 -> mean 2.5, rounded to even: 2
+    assert small.images[0, 0, 0, 0] == 2
+    # bottom-right block of image 1, channel 2: 90, 91, 94, 95 -> mean 92.5 -> 92
+    assert small.images[1, 2, 1, 1] == 92
+    assert torch.equal(small.labels, split.labels)
+    assert split.downsampled(1) is split
+
+
+def test_downsampled_dataset_keeps_everything_but_the_size():
+    ds = data.synthetic(n_train=20, n_test=10)
+    small = ds.downsampled(2)
+    assert small.train.images.shape == (20, 3, 16, 16)
+    assert small.test.images.shape == (10, 3, 16, 16)
+    assert (small.name, small.classes) == (ds.name, ds.classes)
+    assert "16x16" in repr(small)
+    # area averaging keeps each channel's mean to within rounding
+    assert torch.allclose(small.mean, ds.mean, atol=1 / 255)
+
+
+@pytest.mark.parametrize("factor,match", [(0, "whole number"), (1.5, "whole number"),
+                                          (3, "do not divide")])
+def test_downsampled_refuses_a_bad_factor(factor, match):
+    with pytest.raises(ValueError, match=match):
+        data.synthetic(n_train=10, n_test=10).train.downsampled(factor)

@@ -117,3 +117,6 @@ def test_each_committed_verdict_is_the_rules_on_its_evidence(path, claim):
     if evidence and evidence["se_from"] == "seeds":
         assert evidence["seeds"] >= verdicts.MIN_SEEDS, \
             f"{where}: SE over {evidence['seeds']} seeds, at least {verdicts.MIN_SEEDS} needed"
+    if claim.get("trained_comparison") and evidence:
+        assert evidence["se_from"] == "seeds", \
+            f"{where}: a comparison of trained nets with its SE over {evidence['se_from']}"

@@ -10,7 +10,8 @@ import torch
 from reading_group import verdicts
 from reading_group.verdicts import ClaimFailed, Evidence, Record, RecordError
 
-ENTRY_KEYS = {"id", "claim", "paper", "ours", "verdict", "must_hold", "evidence"}
+ENTRY_KEYS = {"id", "claim", "paper", "ours", "verdict", "must_hold", "trained_comparison",
+              "evidence"}
 EVIDENCE_KEYS = {"estimate", "se", "threshold", "direction", "unit", "seeds", "n", "se_from"}
 RECORD_KEYS = {"notebook", "papers", "profile", "dataset", "torch", "device", "seconds",
                "recorded", "notebook_sha256", "package_sha256", "claims"}
@@ -64,7 +65,7 @@ def test_rule_at_its_boundaries(direction, sign, offset, expected):
 
 
 @pytest.mark.parametrize("value,direction,expected", [
-    (1.0, ">", "held"), (1.0, "<", "held"),  # the threshold counts as the claimed side
+    (1.0, ">", "not held"), (1.0, "<", "not held"),  # on the threshold is not past it
     (1.1, ">", "held"), (0.9, ">", "not held"),
     (0.9, "<", "held"), (1.1, "<", "not held"),
 ])
@@ -143,7 +144,10 @@ def test_over_seeds_and_mean_of_by_hand():
     timed = verdicts.mean_of(values, 1.0, ">", "x", se_from="repeats")
     assert timed.estimate == pytest.approx(mean) and timed.se == pytest.approx(sd / math.sqrt(3))
     assert timed.seeds == 0 and timed.se_from == "repeats"  # repeats are not seeds
-    assert verdicts.mean_of(values, 1.0, ">", "x", se_from="draws").seeds == 3
+    draws = verdicts.mean_of(values, 1.0, ">", "x", se_from="draws")
+    assert draws.seeds == 0 and draws.n == 3  # draws of an initialisation are not seeds
+    one_net = verdicts.mean_of(values, 0, ">", "x", se_from="images", seeds=1)
+    assert one_net.seeds == 1 and one_net.se_from == "images"
     with pytest.raises(ValueError, match="at least two"):
         verdicts.over_seeds([1.0], 0, ">", "points")
 
@@ -201,9 +205,16 @@ def test_estimate_text_formats():
         "6.097e+07 (exact) parameters (claim > 6e+07)"
     assert text(verdicts.over_seeds([1.5, 2.1, 2.7], 0, ">", "points")) == \
         "2.1 ± 0.346 points (claim > 0; 3 seeds)"
-    assert text(verdicts.proportion(631, 1000, 60, ">")) == "63.1 ± 1.53 % (claim > 60; 1 seed)"
+    assert text(verdicts.proportion(631, 1000, 60, ">")) == \
+        "63.1 ± 1.53 % (claim > 60; 1 seed, 1,000 images)"
     assert text(verdicts.mean_of([1.5, 2.1, 2.7], 1, "<", "s", se_from="repeats")) == \
-        "2.1 ± 0.346 s (claim < 1)"
+        "2.1 ± 0.346 s (claim < 1; 3 repeats)"
+    assert text(verdicts.mean_of([1.5, 2.1, 2.7], 1, ">", "x", se_from="draws")) == \
+        "2.1 ± 0.346 x (claim > 1; 3 draws)"
+    assert text(verdicts.mean_of([1.5, 2.1, 2.7], 1, ">", "x", se_from="draws", seeds=1)) == \
+        "2.1 ± 0.346 x (claim > 1; 1 seed, 3 draws)"
+    assert text(verdicts.paired_over_images([0, 1] * 1000, [1, 1] * 1000, 0, ">")) == \
+        "50 ± 1.12 points (claim > 0; 1 seed, 2,000 images)"
     assert text(None) == "no evidence: not tested at this scale"
     assert verdicts.estimate_text({"id": "C01.1"}) == "no evidence: not tested at this scale"
 
@@ -236,7 +247,7 @@ def test_standard_profile_writes_the_record(results):
         ["held", "not held", "not tested", "inconclusive"]
     assert stored["claims"][0] == {"id": "C01.1", "claim": "ReLU trains faster", "paper": "6x",
                                    "ours": "5.1x", "verdict": "held", "must_hold": False,
-                                   "evidence": HELD.as_dict()}
+                                   "trained_comparison": False, "evidence": HELD.as_dict()}
     assert set(stored["claims"][0]["evidence"]) == EVIDENCE_KEYS
     assert stored["claims"][2]["evidence"] is None
     assert Evidence(**stored["claims"][3]["evidence"]) == INCONCLUSIVE
@@ -295,6 +306,30 @@ def test_a_binding_record_refuses_a_comparison_over_two_seeds(results, profile):
     record.claim("C07.3", "x", paper="p", ours="o",
                  evidence=verdicts.mean_of([3.0, 3.2], 0, ">", "s", se_from="repeats"))
     assert [c["verdict"] for c in record.claims] == ["held", "held"]
+
+
+@pytest.mark.parametrize("profile", ["standard", "paper"])
+def test_a_binding_record_takes_a_trained_comparison_only_over_seeds(results, profile):
+    record = Record("07_resnet", papers=["resnet"], dataset="cifar10", profile=profile)
+    one_run = verdicts.paired_over_images([0, 1, 0, 1], [1, 1, 0, 1], 0, ">")
+    with pytest.raises(ValueError, match="takes its SE over seeds.*not over images"):
+        record.claim("C07.1", "x", paper="p", ours="o", evidence=one_run,
+                     trained_comparison=True)
+    with pytest.raises(ValueError, match="at least 3"):
+        record.claim("C07.1", "x", paper="p", ours="o", trained_comparison=True,
+                     evidence=verdicts.over_seeds([3.0, 3.2], 0, ">", "points"))
+    assert record.claims == []
+    record.claim("C07.1", "x", paper="p", ours="o", trained_comparison=True,
+                 evidence=verdicts.over_seeds([3.0, 3.2, 3.1], 0, ">", "points"))
+    record.claim("C07.2", "x", paper="p", ours="o", evidence=one_run)  # not a comparison
+    assert [c["trained_comparison"] for c in record.claims] == [True, False]
+
+
+def test_a_smoke_record_takes_a_trained_comparison_from_one_run(results):
+    record = Record("07_resnet", papers=["resnet"], dataset="cifar10", profile="smoke")
+    record.claim("C07.1", "x", paper="p", ours="o", trained_comparison=True,
+                 evidence=verdicts.paired_over_images([0, 1, 0, 1], [1, 1, 0, 1], 0, ">"))
+    assert record.claims[0]["trained_comparison"]
 
 
 @pytest.mark.parametrize("profile,dataset", [("smoke", "cifar10"), ("standard", "synthetic")])
@@ -620,3 +655,17 @@ def test_papers_of_joins_the_short_names():
 def test_a_record_must_name_known_papers(papers):
     with pytest.raises(ValueError, match="papers must be"):
         Record("01_x", papers=papers, dataset="cifar10")
+
+
+@pytest.mark.parametrize("values,expected", [
+    ([-0.2, 0.1, 0.3], "held"),          # mean 0.067, SE 0.145: inside (-1, 1) by > 2 SE
+    ([-2.2, -1.9, -2.5], "not held"),    # mean -2.2: outside on the negative side
+    ([0.5, 1.5, 0.2, 1.8], "inconclusive"),
+])
+def test_within_is_two_sided(values, expected):
+    evidence = verdicts.within(values, 1.0, "decades", se_from="draws")
+    mean = sum(values) / len(values)
+    assert evidence.estimate == pytest.approx(abs(mean))
+    assert (evidence.threshold, evidence.direction) == (1.0, "<")
+    assert evidence.se == pytest.approx(verdicts.mean_of(values, 0, ">", "x", se_from="draws").se)
+    assert evidence.verdict == expected
