@@ -36,6 +36,7 @@ Where this code departs from the paper (and why):
 
 from __future__ import annotations
 
+import numbers
 from collections import OrderedDict
 
 import torch
@@ -189,7 +190,21 @@ def cifar(width: int = 32, hidden: int = 256, *, overlap: bool = True, **changes
     5x5, conv3 to conv5 3x3. The maps go from 32 pixels to 16 (conv1), 8 (pool1), 4 (pool2)
     and 2 (pool5). `overlap=True` pools 3x3 with stride 2, padded by one pixel; `False`
     pools 2x2 with stride 2; both give those sizes.
+
+    `width` is conv1's number of filters, both towers together: with two towers (the
+    default) it must be even and >= 2, each tower taking half; with ``towers=1``, >= 1.
+    Anything else (0 made layers of no channels; an odd width failed deep inside the
+    grouped convolutions) is a ValueError naming width and the towers.
     """
+    towers = changes.get("towers", 2)
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
+        raise ValueError(f"width must be a whole number of conv1 filters >= 1 (>= 2 and even "
+                         f"for two towers), got {width!r}. Fix: pass width=32, say.")
+    if width % towers:
+        raise ValueError(f"width={width} does not split into {towers} towers: each tower takes "
+                         f"width / {towers} of every layer's filters, so {towers} towers need "
+                         f"a width that is a multiple of {towers} (an even width >= 2 for two). "
+                         f"Fix: pass width={width + towers - width % towers}, or towers=1.")
     w = width
     config = dict(widths=(w, 2 * w, 3 * w, 3 * w, 2 * w), hidden=hidden, n_classes=10,
                   kernels=(5, 5, 3, 3, 3), strides=(2, 1, 1, 1, 1), paddings=(2, 2, 1, 1, 1),

@@ -19,6 +19,7 @@ a torchvision DataLoader.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -82,6 +83,12 @@ class Batches:
                              f"{tuple(images.shape)}")
         if len(images) != len(labels):
             raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        # batch_size=0 divided by zero in len(); a negative one made zero or negative batches
+        whole = (not isinstance(batch_size, bool) and isinstance(batch_size, numbers.Real)
+                 and batch_size == int(batch_size))
+        if not whole or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}. "
+                             f"Fix: pass batch_size= a positive number of images per batch.")
         self.device = torch.device(device or "cpu")
         self.images = images.to(self.device)
         self.labels = labels.to(self.device)

@@ -14,18 +14,27 @@ level) in this order:
 4. otherwise the synthetic stand-in, with a warning the page shows.
 
 Decoded images are cached under ``<data dir>/cache/`` so the second load takes about a
-second. Bad input (a missing or extra class folder, an unreadable image, a truncated cache,
-a download that stopped half-way, an unknown dataset name) is a `DataError` naming the
-problem and the fix; nothing trains on garbage.
+second. The cache is keyed on every image file's path, size and modification time (a file
+moved to another class folder rebuilds it) and holds a SHA-256 of its tensors, checked on
+every read: a damaged cache is rebuilt, with a warning. A cache that cannot be written (a
+read-only data folder on a shared machine) is a warning, not an error. Bad input (a missing,
+extra or empty class folder, an unreadable image or link, images of mixed sizes, a
+download that stopped half-way, an unknown dataset name, a subset of no images) is a
+`DataError` (a `ValueError` for a bad argument) naming the problem and the fix; nothing
+trains on garbage.
 
 CIFAR-10: Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", 2009.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import numbers
 import os
 import socket
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +51,9 @@ CIFAR10_CLASSES = (
 )
 DATASETS = ("cifar10", "synthetic")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"}
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+"""3: the fingerprint hashes every file's path, size and time; a SHA-256 of the tensors."""
+CACHED_TENSORS = ("train_images", "train_labels", "test_images", "test_labels")
 DOWNLOAD_HOST = ("www.cs.toronto.edu", 443)
 
 
@@ -52,6 +63,26 @@ class DataError(RuntimeError):
 
 class SyntheticDataWarning(UserWarning):
     """Raised when real data was asked for but the synthetic stand-in is used instead."""
+
+
+class CacheWarning(UserWarning):
+    """The cache of decoded images was damaged (and is rebuilt) or cannot be written."""
+
+
+def check_count(name: str, value, *, allow_none: bool = True) -> None:
+    """A number of images must be a whole number >= 1 (None: all of them, where allowed).
+
+    Without this, ``n_train=0`` drew an empty subset (or, in `load`, the synthetic set's
+    default size) and a negative number an empty one: training then failed far away, or
+    ran on nothing.
+    """
+    if value is None and allow_none:
+        return
+    whole = not isinstance(value, bool) and isinstance(value, numbers.Real) and value == int(value)
+    if not whole or value < 1:
+        every = " (or None for every image)" if allow_none else ""
+        raise ValueError(f"{name} must be a whole number of images >= 1{every}, got {value!r}. "
+                         f"Fix: pass {name}= a positive count.")
 
 
 @dataclass
@@ -66,6 +97,7 @@ class Split:
 
     def subset(self, n: int | None, seed: int = 0) -> Split:
         """`n` images drawn at random, stratified by class (all of them when n is None)."""
+        check_count("n", n)
         if n is None or n >= len(self):
             return self
         idx = stratified_indices(self.labels, n, seed)
@@ -197,9 +229,14 @@ def load(name: str | None = None, *, root: str | Path | None = None,
     `name` defaults to `requested_dataset()`. `n_train` and `n_test` draw random subsets
     stratified by class, reproducibly from `seed`.
     """
+    check_count("n_train", n_train)
+    check_count("n_test", n_test)
     name = name or requested_dataset()
     check_dataset_name(name)
-    root = Path(root) if root is not None else data_dir()
+    root = Path(root).expanduser() if root is not None else data_dir()
+    if root.exists() and not root.is_dir():
+        raise DataError(f"The data folder {root} is a file, not a folder. Fix: point RG_DATA_DIR "
+                        f"(or root=) at a folder; it may be empty.")
     if name == "synthetic":
         return synthetic(n_train or 5_000, n_test or 1_000, seed=seed)
     ds = find_cifar10(root, allow_download=allow_download)
@@ -301,21 +338,58 @@ def announce_fallback(message: str) -> None:
 # ImageFolder trees
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The sorted entries of a folder; one that cannot be listed is a DataError naming it."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as err:
+        raise DataError(f"Cannot list the folder {folder} ({err}). Fix: make it readable "
+                        f"(chmod u+rx), or remove it if it does not belong there.") from None
+
+
 def list_image_folder(split_dir: Path) -> dict[str, list[Path]]:
-    """Class name -> sorted image files, for one split directory."""
+    """Class name -> sorted image files, for one split directory.
+
+    A split without class folders, a class folder without images (or whose images sit only
+    in a subfolder, which this one-level layout never reads) and a folder that cannot be
+    listed are each a DataError naming the folder: an empty class would otherwise pass as
+    data and train nine classes under ten names.
+    """
     if not split_dir.is_dir():
         raise DataError(f"{split_dir} is missing. Fix: an ImageFolder tree needs "
                         f"{split_dir.name}/<class>/<image> files.")
     found = {}
-    for entry in sorted(split_dir.iterdir()):
+    for entry in _entries(split_dir):
         if entry.name.startswith("."):
             continue
         if not entry.is_dir():
             raise DataError(f"{entry} is a file where a class folder belongs. Fix: move it out of "
                             f"{split_dir}; it should hold only one folder per class.")
-        found[entry.name] = sorted(p for p in entry.iterdir()
-                                   if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = [p for p in _entries(entry) if p.suffix.lower() in IMAGE_SUFFIXES]
+        if not images:
+            raise DataError(empty_class_message(entry))
+        found[entry.name] = images
+    if not found:
+        raise DataError(f"{split_dir} holds no class folders, so the {split_dir.name} split "
+                        f"would have no images. Fix: put one folder of images per class in it "
+                        f"({split_dir.name}/<class>/<image>), or re-extract the dataset.")
     return found
+
+
+def empty_class_message(folder: Path) -> str:
+    """Why a class folder holds no images, and what to do about it."""
+    try:
+        nested = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
+                        and not p.name.startswith("."))
+    except OSError:
+        nested = []
+    if nested:
+        return (f"The class folder {folder} holds no images itself: its {len(nested)} image(s) "
+                f"sit in a subfolder, such as {nested[0].parent}, which is not read. Fix: move "
+                f"them up into {folder} (the layout is <split>/<class>/<image>, one level).")
+    return (f"The class folder {folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}). "
+            f"Fix: put that class's images in it, or re-extract the dataset; a class without "
+            f"images cannot be learnt or tested.")
 
 
 def check_classes(split_dir: Path, found: list[str], expected) -> None:
@@ -330,14 +404,42 @@ def check_classes(split_dir: Path, found: list[str], expected) -> None:
                         f"{', '.join(extra)}. Fix: remove or move them.")
 
 
-def fingerprint(files: dict[str, dict[str, list[Path]]]) -> list:
-    """Count, total size and newest modification time of every file: a change rebuilds the cache."""
-    out = []
+def file_stat(path: Path) -> os.stat_result:
+    """`path.stat()`; a dangling or looping link, or a file that cannot be read, is a DataError
+    naming it (not a bare OSError from deep inside the loader)."""
+    try:
+        return path.stat()
+    except OSError as err:
+        kind = "a dangling or looping link" if path.is_symlink() else "unreadable"
+        raise DataError(f"The image {path} is {kind} ({err}). Fix: delete it or point it at "
+                        f"a real image, then load again.") from None
+
+
+def fingerprint(files: dict[str, dict[str, list[Path]]]) -> str:
+    """A SHA-256 over every file's path (split/class/name), size and modification time.
+
+    A change to any of them rebuilds the cache. (Version 2 kept only the count, the total
+    size and the newest time, so moving images between class folders, which keeps their
+    times, left it unchanged and the cache served the old labels.)
+    """
+    digest = hashlib.sha256()
     for split, per_class in sorted(files.items()):
-        stats = [p.stat() for paths in per_class.values() for p in paths]
-        out.append([split, len(stats), sum(s.st_size for s in stats),
-                    max((s.st_mtime_ns for s in stats), default=0)])
-    return out
+        for name, paths in sorted(per_class.items()):
+            for path in paths:
+                stat = file_stat(path)
+                digest.update(f"{split}/{name}/{path.name}\0{stat.st_size}\0"
+                              f"{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def tensors_checksum(payload: dict) -> str:
+    """A SHA-256 of the cached tensors' shapes, types and bytes, checked on every read."""
+    digest = hashlib.sha256()
+    for key in CACHED_TENSORS:
+        tensor = payload[key].contiguous()
+        digest.update(f"{key} {tuple(tensor.shape)} {tensor.dtype}\n".encode())
+        digest.update(tensor.numpy())
+    return digest.hexdigest()
 
 
 def decode_one(path: Path) -> torch.Tensor:
@@ -353,11 +455,14 @@ def decode_one(path: Path) -> torch.Tensor:
 
 
 def decode_files(paths: list[Path]) -> torch.Tensor:
-    """Decode image files to one uint8 tensor ``[N, 3, H, W]``; every image must share a size."""
+    """Decode image files to one uint8 tensor ``[N, 3, H, W]``; every image must share a size.
+
+    Images of another size than most are named (the minority, not the first file in sort
+    order, which may be the only right one).
+    """
     from tqdm.auto import tqdm
 
     images = []
-    size = None
     for path in tqdm(paths, desc="decoding images", leave=False, mininterval=1.0,
                      disable=len(paths) < 5_000 or not profiles.progress_enabled()):
         try:
@@ -365,14 +470,19 @@ def decode_files(paths: list[Path]) -> torch.Tensor:
         except (RuntimeError, ValueError, OSError) as err:
             raise DataError(f"Cannot read the image {path} ({err}). Fix: delete or replace that "
                             f"file, then load again.") from None
-        if size is None:
-            size = img.shape
-        elif img.shape != size:
-            raise DataError(f"{path} is {tuple(img.shape[1:])} pixels where the others are "
-                            f"{tuple(size[1:])}. Fix: resize it or remove it.")
         images.append(img)
     if not images:
         return torch.empty(0, 3, 0, 0, dtype=torch.uint8)
+    sizes = Counter(tuple(img.shape[1:]) for img in images)
+    if len(sizes) > 1:
+        usual = sizes.most_common(1)[0][0]
+        odd = [(path, tuple(img.shape[1:])) for path, img in zip(paths, images)
+               if tuple(img.shape[1:]) != usual]
+        named = "; ".join(f"{path} is {size}" for path, size in odd[:5])
+        more = f" and {len(odd) - 5} more" if len(odd) > 5 else ""
+        raise DataError(f"{len(odd)} image(s) differ in size (height, width) from the other "
+                        f"{sizes[usual]}, which are {usual}: {named}{more}. Fix: resize them "
+                        f"to {usual} or remove them.")
     return torch.stack(images)
 
 
@@ -383,7 +493,9 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
     `expected_classes` (for CIFAR-10, its ten names) must match the class folders exactly.
     Each split comes back in one fixed random order (not class by class, as the files are
     listed), so a slice of the first N images holds every class. With `cache_dir`, the
-    decoded tensors are saved there and reused while the files are unchanged.
+    decoded tensors are saved there and reused while the files are unchanged (`fingerprint`);
+    a damaged cache is rebuilt with a `CacheWarning`, and one that cannot be written is a
+    `CacheWarning` too: the decoded images are returned all the same.
     """
     folder = Path(folder)
     name = name or folder.name
@@ -394,10 +506,12 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
     stamp = fingerprint(files)
 
     cache = Path(cache_dir) / f"{name}-imagefolder.pt" if cache_dir else None
+    if cache is not None:
+        remove_stale_temporaries(cache)
     if cache is not None and cache.exists():
         stored = read_cache(cache)
-        if (stored["version"] == CACHE_VERSION and stored["fingerprint"] == stamp
-                and tuple(stored["classes"]) == classes):
+        if (stored is not None and stored["version"] == CACHE_VERSION
+                and stored["fingerprint"] == stamp and tuple(stored["classes"]) == classes):
             return Dataset(name, f"ImageFolder tree {folder} (cached)", classes,
                            Split(stored["train_images"], stored["train_labels"]),
                            Split(stored["test_images"], stored["test_labels"]))
@@ -411,36 +525,88 @@ def load_image_folder(folder: str | Path, *, expected_classes=None, name: str | 
         order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
         splits[split] = Split(decode_files(paths)[order], labels[order])
     if cache is not None:
-        write_cache(cache, {
+        payload = {
             "version": CACHE_VERSION, "fingerprint": stamp, "classes": list(classes),
             "train_images": splits["train"].images, "train_labels": splits["train"].labels,
             "test_images": splits["test"].images, "test_labels": splits["test"].labels,
-        })
+        }
+        payload["checksum"] = tensors_checksum(payload)
+        try:
+            write_cache(cache, payload)
+        except OSError as err:
+            warnings.warn(
+                f"Cannot write the cache of decoded images, {cache} ({err}): the images are "
+                f"used all the same, but every load decodes them again. Fix: make "
+                f"{cache.parent} writable, or copy the data folder somewhere writable and "
+                f"point RG_DATA_DIR at the copy.", CacheWarning, stacklevel=2)
     return Dataset(name, f"ImageFolder tree {folder}", classes, splits["train"], splits["test"])
 
 
+def _temporary(path: Path, pid: int) -> Path:
+    return path.with_suffix(f".{pid}.tmp")
+
+
 def write_cache(path: Path, payload: dict) -> None:
-    """Write to a temporary file and rename, so an interrupted run leaves no half-written cache."""
+    """Write to a temporary file and rename, so an interrupted run leaves no half-written cache;
+    the temporary file is removed when the write fails or is interrupted."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # one per process: loaders may race
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    tmp = _temporary(path, os.getpid())  # one per process: loaders may race
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def read_cache(path: Path) -> dict:
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of `path` left by loads that were killed mid-write (a
+    process that no longer runs); another live process's write is left alone."""
+    if not path.parent.is_dir():
+        return
+    for tmp in path.parent.glob(f"{path.stem}.*.tmp"):
+        pid = tmp.name[len(path.stem) + 1:-len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            # a read-only cache folder: nothing there that we may tidy
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def read_cache(path: Path) -> dict | None:
+    """The stored cache; None, with a `CacheWarning`, when it is damaged (the caller then
+    rebuilds it). A file this package did not write is a DataError: it is not overwritten."""
     fix = f"Fix: delete {path}; the next load rebuilds it from the image files."
+
+    def damaged(why: str) -> None:
+        warnings.warn(f"The cache file {path} is damaged ({why}); it is rebuilt from the image "
+                      f"files now.", CacheWarning, stacklevel=3)
+
     try:
         stored = torch.load(path, weights_only=True)
     except Exception as err:  # a damaged zip raises several kinds of error
-        raise DataError(f"The cache file {path} is truncated or corrupted ({err}). {fix}") from None
-    keys = {"version", "fingerprint", "classes", "train_images", "train_labels",
-            "test_images", "test_labels"}
-    if not isinstance(stored, dict) or not keys <= set(stored):
+        return damaged(f"truncated or corrupted: {err}")
+    if not isinstance(stored, dict) or "version" not in stored:
+        raise DataError(f"The cache file {path} is not one this package wrote. {fix}")
+    if stored["version"] != CACHE_VERSION:
+        return stored  # an older format: rebuilt without a word
+    keys = {"fingerprint", "classes", "checksum", *CACHED_TENSORS}
+    if not keys <= set(stored) or not all(isinstance(stored[k], torch.Tensor)
+                                          for k in CACHED_TENSORS):
         raise DataError(f"The cache file {path} is not one this package wrote. {fix}")
     for split in ("train", "test"):
         if len(stored[f"{split}_images"]) != len(stored[f"{split}_labels"]):
-            raise DataError(f"The cache file {path} holds a different number of {split} images "
-                            f"and labels. {fix}")
+            return damaged(f"a different number of {split} images and labels")
+    if tensors_checksum(stored) != stored["checksum"]:
+        return damaged("its images or labels do not match the checksum stored with them")
     return stored
 
 

@@ -46,6 +46,9 @@ compare it with.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 import torch.nn as nn
 
@@ -296,8 +299,31 @@ def scaled(widths, factor: float) -> tuple[int, ...]:
     return tuple(max(1, round(w * factor)) for w in widths)
 
 
+MAX_SMALL_PARAMS = 100_000_000
+"""The most parameters `SmallGoogLeNet` builds (width about 4; width 1 has about 6 million):
+beyond it a typo (width=25 for 0.25) would fill the memory before any error."""
+
+
+def small_googlenet_params(width: float, n_classes: int = 10) -> int:
+    """Parameters of ``SmallGoogLeNet(width, n_classes)`` without batch normalisation, by
+    hand (`inception_cost`), so a width can be refused before any weight is allocated."""
+    c = max(1, round(192 * width))
+    total = 3 * 3 * 3 * c + c  # the stem
+    for name in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b"):
+        widths = scaled(TABLE1_WIDTHS[name], width)
+        total += sum(params for params, _ in inception_cost(c, widths, 1).values())
+        c = inception_out_channels(c, widths)
+    return total + c * n_classes + n_classes
+
+
 class SmallGoogLeNet(nn.Module):
     """GoogLeNet's nine Inception modules with Table 1's widths times `width`, for 32x32 inputs.
+
+    `width` multiplies every number of Table 1 (each rounded, at least 1): 1 gives the
+    paper's widths (about 6 million parameters), 0.25 (the default) a quarter of each,
+    about 16 times fewer parameters. It must be a number > 0, and small enough that the
+    net keeps to `MAX_SMALL_PARAMS` (width up to about 4); anything else is a ValueError
+    naming width.
 
     Not from the paper. The stem is one 3x3 convolution with ``192 * width`` filters at
     32x32 (the paper's stem cuts 224x224 down to 28x28, which a 32x32 image cannot afford),
@@ -310,6 +336,15 @@ class SmallGoogLeNet(nn.Module):
     def __init__(self, width: float = 0.25, n_classes: int = 10, *, dropout: float = 0.4,
                  batchnorm: bool = False):
         super().__init__()
+        if isinstance(width, bool) or not isinstance(width, numbers.Real) or not width > 0:
+            raise ValueError(f"width must be a number > 0 (it multiplies Table 1's widths: 1 "
+                             f"is the paper's, 0.25 a quarter of each), got {width!r}. Fix: "
+                             f"pass width=0.25, say.")
+        if not math.isfinite(width) or small_googlenet_params(width, n_classes) > MAX_SMALL_PARAMS:
+            raise ValueError(f"width={width!r} multiplies Table 1's widths into a net of more "
+                             f"than {MAX_SMALL_PARAMS:,} parameters (width 1, the paper's "
+                             f"widths, has about 6 million). Fix: pass a width of at most "
+                             f"about 4; the notebooks use 0.25 to 1.")
         c = max(1, round(192 * width))
         self.stem = conv_relu(3, c, k=3, batchnorm=batchnorm)
         stages = []  # each: a 3x3/2 max pooling, then its Inception modules

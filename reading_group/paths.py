@@ -20,8 +20,22 @@ def project_root() -> Path:
 
 
 def data_dir() -> Path:
-    """Datasets and the decoded-image cache: `RG_DATA_DIR`, else ``data/``."""
-    return Path(os.environ.get("RG_DATA_DIR") or project_root() / "data")
+    """Datasets and the decoded-image cache: `RG_DATA_DIR`, else ``data/``.
+
+    ``~`` is expanded (``RG_DATA_DIR=~/cifar`` in a quoted shell line or a .env file would
+    otherwise make a folder named ``~``), surrounding whitespace ignored, and a path that
+    is a file is a `data.DataError` naming RG_DATA_DIR.
+    """
+    named = os.environ.get("RG_DATA_DIR", "").strip()
+    folder = Path(named).expanduser() if named else project_root() / "data"
+    if folder.exists() and not folder.is_dir():
+        from .data import DataError  # data imports this module
+
+        what = f"RG_DATA_DIR={named!r} ({folder})" if named else f"The data folder {folder}"
+        raise DataError(f"{what} is a file, not a folder. Fix: point RG_DATA_DIR "
+                        f"at a folder (it may be empty: the data is then looked for, or "
+                        f"downloaded, there), or unset it to use {project_root() / 'data'}.")
+    return folder
 
 
 def results_dir() -> Path:

@@ -157,17 +157,67 @@ def fast_dev_limit(batches):
     return itertools.islice(batches, FAST_DEV_BATCHES) if fast_dev_run() else batches
 
 
+class DeviceError(ValueError):
+    """A device (`RG_DEVICE` or an argument) that is misspelt or not on this machine."""
+
+
+def available_devices() -> list[str]:
+    """The devices this machine can train on, such as ``["cpu", "cuda:0", "cuda:1"]``."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += [f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cuda"]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
+
+
 def device(prefer: str | None = None) -> torch.device:
-    """CUDA when present, then Apple's MPS, then the CPU; `RG_DEVICE` overrides."""
-    name = prefer or os.environ.get("RG_DEVICE")
+    """CUDA when present, then Apple's MPS, then the CPU; `RG_DEVICE` (or `prefer`) overrides.
+
+    A device named there is checked here, up front: a misspelt name, or ``cuda`` or ``mps``
+    on a machine without one, is a `DeviceError` naming where it was set and what this
+    machine has, instead of an error from deep inside PyTorch at the first tensor moved.
+    """
+    where = "device" if prefer else "RG_DEVICE"
+    name = prefer if prefer else os.environ.get("RG_DEVICE", "")
+    name = str(name).strip()
     if name:
-        return torch.device(name)
+        return checked_device(name, where)
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def checked_device(name: str, where: str = "RG_DEVICE") -> torch.device:
+    """`torch.device(name)` once it is known to exist on this machine."""
+    available = available_devices()
+    fix = (f"This machine has: {', '.join(available)}. Fix: set {where} to one of them "
+           f"(or unset RG_DEVICE to pick the best one).")
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise DeviceError(f"{where}={name!r} is not a device name. {fix}") from None
+    if dev.type in ("cpu", "meta"):
+        return dev
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise DeviceError(f"{where}={name!r} asks for a CUDA GPU, but PyTorch finds none "
+                              f"here (torch.cuda.is_available() is False). {fix}")
+        if dev.index is not None and dev.index >= count:
+            raise DeviceError(f"{where}={name!r} asks for GPU {dev.index}, but there are "
+                              f"{count}. {fix}")
+        return dev
+    backend = getattr(torch.backends, dev.type, None) or getattr(torch, dev.type, None)
+    is_available = getattr(backend, "is_available", None)
+    if is_available is None or not is_available():
+        raise DeviceError(f"{where}={name!r} names a {dev.type} device, which this machine "
+                          f"does not have. {fix}")
+    return dev
 
 
 def seed_everything(seed: int) -> None:

@@ -19,6 +19,7 @@ batches.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -90,6 +91,21 @@ class History:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "epochs": self.epochs}
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A training loss that became NaN or infinite: `fit` stops there instead of training on."""
+
+
+def non_finite_loss(value: float, *, step: int, batch: int, epoch: int, label: str,
+                    model: nn.Module, lr: float) -> NonFiniteLossError:
+    """The error for a NaN or infinite loss, naming the run, where it happened and the fix."""
+    who = f"{label!r} ({type(model).__name__})" if label else type(model).__name__
+    return NonFiniteLossError(
+        f"The training loss of {who} became {value} at step {step} (batch {batch} of epoch "
+        f"{epoch}); training stopped there, as every weight would be NaN after it. Fix: lower "
+        f"the learning rate (lr was {lr:g}), check the inputs for NaN or infinite values, or "
+        f"initialise the weights smaller.")
 
 
 def split_outputs(outputs):
@@ -169,6 +185,12 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         stop_at: ``(key, target)``, such as ``("train_error", 0.25)``: stop after the first
             epoch whose `key` is at or below `target` (AlexNet's Figure 1 times nets to a
             training error); `epochs` is then the most it may take.
+
+    A NaN or infinite loss stops training with a `NonFiniteLossError` naming the step, the
+    epoch and `label`. On the CPU it is caught at once, before its backward pass. On a GPU
+    a check per step would wait for the GPU at every step, so the epoch's summed loss
+    (read back at the epoch's end anyway) shows it, and that epoch's losses, kept on the
+    device, name the first bad step. The check reads values only: results do not change.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -193,9 +215,16 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         loss_sum = torch.zeros((), device=device)
         wrong = torch.zeros((), device=device, dtype=torch.int64)
         count = 0
-        for x, y in fast_dev_limit(train_batches):
+        losses = []  # this epoch's losses, on an accelerator only (see the docstring)
+        for batch, (x, y) in enumerate(fast_dev_limit(train_batches), 1):
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             main, loss = total_loss(model(x), y, aux_weight)
+            if device.type != "cpu":
+                losses.append(loss.detach())
+            elif not torch.isfinite(loss.detach()):
+                bar.close()
+                raise non_finite_loss(loss.item(), step=step + 1, batch=batch, epoch=epoch,
+                                      label=label, model=model, lr=opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if after_backward is not None:
@@ -209,7 +238,16 @@ def fit(model: nn.Module, train_batches, test_batches=None, *, epochs: int = 1,
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - start
-        record = {"epoch": epoch, "train_loss": loss_sum.item() / count,
+        train_loss = loss_sum.item() / count
+        finite = torch.isfinite(torch.stack(losses)).cpu() if (
+            losses and not math.isfinite(train_loss)) else None
+        if finite is not None and not finite.all():
+            first = int((~finite).nonzero()[0])
+            bar.close()
+            raise non_finite_loss(losses[first].item(), step=step - len(losses) + first + 1,
+                                  batch=first + 1, epoch=epoch, label=label, model=model,
+                                  lr=opt.param_groups[0]["lr"])
+        record = {"epoch": epoch, "train_loss": train_loss,
                   "train_error": wrong.item() / count, "test_loss": None, "test_error": None,
                   "seconds": seconds, "lr": opt.param_groups[0]["lr"]}
         if test_batches is not None:

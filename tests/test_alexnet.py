@@ -147,3 +147,21 @@ def test_cifar_sizes_and_pooling():
         assert shapes["fc8"] == (10,)
         pool = net.layer("pool5")
         assert (pool.kernel_size, pool.stride) == ((3, 2) if overlap else (2, 2))
+
+
+@pytest.mark.parametrize("width, match", [
+    (0, "width must be a whole number"), (-8, "width must be a whole number"),
+    (2.5, "width must be a whole number"), (7, "width=7 does not split into 2 towers"),
+    (1, "width=1 does not split into 2 towers"),
+])
+def test_cifar_refuses_a_width_the_towers_cannot_share(width, match):
+    with pytest.raises(ValueError, match=match) as info:
+        alexnet.cifar(width, 32)
+    assert "Fix" in str(info.value)
+
+
+def test_cifar_odd_width_names_the_fix_and_one_tower_takes_it():
+    with pytest.raises(ValueError, match="even width >= 2.*width=8, or towers=1"):
+        alexnet.cifar(7, 32)
+    model = alexnet.cifar(7, 32, towers=1)
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)

@@ -257,3 +257,11 @@ def test_ten_crop_views_are_corners_centre_and_mirrors():
     assert torch.equal(centre, x)  # the padded centre view is the image itself
     with pytest.raises(ValueError):
         rg.batches.ten_crop(x, 8)
+
+
+@pytest.mark.parametrize("batch_size", [0, -4, 2.5, None, True])
+def test_a_batch_size_below_one_is_refused(batch_size):
+    images = torch.zeros(6, 3, 4, 4, dtype=torch.uint8)
+    with pytest.raises(ValueError) as info:
+        batches.Batches(images, torch.zeros(6, dtype=torch.int64), batch_size)
+    assert "batch_size" in str(info.value) and ">= 1" in str(info.value)

@@ -219,31 +219,25 @@ def code_sources(nb) -> list[str]:
 
 # Breakages tried on copies of the notebook: each wraps the explorer's drawing function in
 # the explorer's own cell, before `rg.widgets.explorer` is called (nothing else changes).
-BREAKAGES = {
-    # every redraw raises: the reader sees a traceback where the new figure should be
-    "redraw-raises": """
+WRAPPED = """
 _rg_explorer = rg.widgets.explorer
 def _rg_broken(draw, **kwargs):
-    calls = []
+    seen = []
     def broken(**values):
-        calls.append(values)
-        if len(calls) > 1:
-            raise RuntimeError("redraw broken on purpose by tests/test_browser.py")
-        return draw(**values)
+        seen.append(values)
+{body}
     return _rg_explorer(broken, **kwargs)
 rg.widgets.explorer = _rg_broken
-""",
+"""
+BREAKAGES = {
+    # every redraw raises: the reader sees a traceback where the new figure should be
+    "redraw-raises": WRAPPED.format(body="""\
+        if len(seen) > 1:
+            raise RuntimeError("redraw broken on purpose by tests/test_browser.py")
+        return draw(**values)"""),
     # the controls are ignored: every redraw draws the starting values again
-    "controls-ignored": """
-_rg_explorer = rg.widgets.explorer
-def _rg_broken(draw, **kwargs):
-    first = []
-    def frozen(**values):
-        first.append(values)
-        return draw(**first[0])
-    return _rg_explorer(frozen, **kwargs)
-rg.widgets.explorer = _rg_broken
-""",
+    "controls-ignored": WRAPPED.format(body="""\
+        return draw(**seen[0])"""),
 }
 # What the checks must say about each breakage.
 BREAKAGE_FOUND = {"redraw-raises": "raised", "controls-ignored": "did not change"}

@@ -1,7 +1,10 @@
 """`data` against NumPy, image files written here and torchvision's CIFAR-10 file format."""
 
+import os
 import pickle
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -298,13 +301,17 @@ def test_unreadable_image_is_named(image_tree, where, damage):
     assert str(bad) in str(info.value)
 
 
-def test_mixed_image_sizes_are_refused(image_tree):
+@pytest.mark.parametrize("where", ["train/horse/zz_big.png",     # sorts last
+                                   "train/airplane/000.png"])    # sorts first
+def test_the_odd_sized_image_is_named_wherever_it_sorts(image_tree, where):
     root, _ = image_tree
-    odd = root / "cifar10" / "train" / "horse" / "zz_big.png"
+    odd = root / "cifar10" / where
     Image.fromarray(np.zeros((40, 36, 3), np.uint8)).save(odd)
     with pytest.raises(DataError) as info:
         data.load("cifar10", root=root)
-    assert str(odd) in str(info.value)
+    message = str(info.value)
+    assert str(odd) in message and "(40, 36)" in message and "(32, 32)" in message
+    assert "001.png" not in message
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,16 +357,82 @@ def test_a_replaced_image_rebuilds_the_cache(image_tree):
     assert (again.test.images == 200).all(dim=(1, 2, 3)).sum() == 1
 
 
-def test_truncated_cache_names_the_file_and_the_fix(image_tree):
+def cache_warnings(record):
+    return [str(w.message) for w in record if issubclass(w.category, data.CacheWarning)]
+
+
+def assert_cache_serves(root, first):
+    """The cache under root is whole again: the next load uses it, silently, and agrees."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", data.CacheWarning)
+        again = data.load("cifar10", root=root)
+    assert "cached" in again.source
+    assert torch.equal(again.train.images, first.train.images)
+    assert torch.equal(again.train.labels, first.train.labels)
+    assert torch.equal(again.test.images, first.test.images)
+
+
+def test_truncated_cache_is_named_and_rebuilt(image_tree):
     root, _ = image_tree
-    data.load("cifar10", root=root)
+    first = data.load("cifar10", root=root)
     cache = root / "cache" / "cifar10-imagefolder.pt"
     raw = cache.read_bytes()
     cache.write_bytes(raw[: len(raw) // 2])
-    with pytest.raises(DataError) as info:
-        data.load("cifar10", root=root)
-    assert str(cache) in str(info.value)
-    assert "delete" in str(info.value).lower()
+    with pytest.warns(data.CacheWarning, match=re.escape(str(cache))) as record:
+        rebuilt = data.load("cifar10", root=root)
+    assert "rebuilt" in cache_warnings(record)[0]
+    assert "cached" not in rebuilt.source
+    assert torch.equal(rebuilt.train.images, first.train.images)
+    assert_cache_serves(root, first)
+
+
+def test_flipped_byte_in_the_cache_is_detected_and_rebuilt(image_tree):
+    root, _ = image_tree
+    first = data.load("cifar10", root=root)
+    cache = root / "cache" / "cifar10-imagefolder.pt"
+    raw = bytearray(cache.read_bytes())
+    where = raw.find(first.train.images[3].numpy().tobytes()[:64])
+    assert where > 0  # torch.save stores tensors' bytes as they are
+    raw[where + 10] ^= 0xFF
+    cache.write_bytes(bytes(raw))
+    with pytest.warns(data.CacheWarning, match=re.escape(str(cache))):
+        rebuilt = data.load("cifar10", root=root)
+    assert "cached" not in rebuilt.source
+    assert torch.equal(rebuilt.train.images, first.train.images)
+    assert_cache_serves(root, first)
+
+
+def test_an_image_moved_to_another_class_folder_rebuilds_the_cache(image_tree):
+    root, written = image_tree
+    data.load("cifar10", root=root)
+    src = root / "cifar10/train/cat/002.png"
+    before = src.stat()
+    moved = root / "cifar10/train/dog/zz_moved.png"
+    src.rename(moved)  # as mv does: same size, same time, so count, size and newest time agree
+    assert moved.stat().st_mtime_ns == before.st_mtime_ns
+    again = data.load("cifar10", root=root)
+    assert "cached" not in again.source
+    images, labels = written["train"]
+    pixels = images[list(labels).index(3) + 2]  # cat's third image, as written
+    hits = [i for i, img in enumerate(again.train.images) if np.array_equal(img.numpy(), pixels)]
+    assert len(hits) == 1
+    assert again.classes[int(again.train.labels[hits[0]])] == "dog"
+    assert torch.bincount(again.train.labels, minlength=10)[[3, 5]].tolist() == [2, 4]
+
+
+def test_an_older_cache_format_is_rebuilt_without_a_warning(image_tree):
+    root, _ = image_tree
+    first = data.load("cifar10", root=root)
+    cache = root / "cache" / "cifar10-imagefolder.pt"
+    stored = torch.load(cache, weights_only=True)
+    stored["version"] = 2
+    del stored["checksum"]
+    torch.save(stored, cache)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", data.CacheWarning)
+        rebuilt = data.load("cifar10", root=root)
+    assert "cached" not in rebuilt.source
+    assert_cache_serves(root, first)
 
 
 def test_foreign_cache_file_is_refused(image_tree):
@@ -626,3 +699,177 @@ def test_downsampled_dataset_keeps_everything_but_the_size():
 def test_downsampled_refuses_a_bad_factor(factor, match):
     with pytest.raises(ValueError, match=match):
         data.synthetic(n_train=10, n_test=10).train.downsampled(factor)
+
+
+# ---------------------------------------------------------------------------------------
+# Empty data, bad sizes, unreadable paths, a read-only cache (issue 16)
+
+
+def assert_no_cache_written(root):
+    cache = root / "cache"
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_an_empty_class_folder_is_named(image_tree):
+    root, _ = image_tree
+    folder = root / "cifar10" / "train" / "cat"
+    for f in folder.iterdir():
+        f.unlink()
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    message = str(info.value)
+    assert str(folder) in message and "no images" in message and "Fix" in message
+    assert_no_cache_written(root)
+
+
+def test_a_class_whose_images_sit_in_a_subfolder_is_named(image_tree):
+    root, _ = image_tree
+    folder = root / "cifar10" / "test" / "ship"
+    (folder / "extracted").mkdir()
+    for f in folder.glob("*.png"):
+        f.rename(folder / "extracted" / f.name)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    message = str(info.value)
+    assert str(folder) in message and str(folder / "extracted") in message
+    assert "move them up" in message
+    assert_no_cache_written(root)
+
+
+def test_an_empty_test_split_is_named(tmp_path):
+    write_image_tree(tmp_path / "tree", ["a", "b"], n_train=2, n_test=1)
+    for folder in (tmp_path / "tree" / "test").iterdir():
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+    with pytest.raises(DataError) as info:
+        data.load_image_folder(tmp_path / "tree", cache_dir=tmp_path / "cache")
+    message = str(info.value)
+    assert str(tmp_path / "tree" / "test") in message and "no class folders" in message
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("n_train", 0), ("n_train", -5), ("n_test", 0), ("n_test", -1), ("n_train", 2.5),
+    ("n_train", True),
+])
+@pytest.mark.parametrize("name", ["synthetic", "cifar10"])
+def test_load_refuses_a_subset_of_no_images(image_tree, name, argument, value):
+    root, _ = image_tree
+    with pytest.raises(ValueError) as info:
+        data.load(name, root=root, **{argument: value})
+    assert argument in str(info.value) and ">= 1" in str(info.value)
+    assert_no_cache_written(root)
+
+
+@pytest.mark.parametrize("n", [0, -3])
+def test_split_subset_refuses_no_images(n):
+    with pytest.raises(ValueError, match="n must be a whole number"):
+        data.synthetic(20, 10).train.subset(n)
+
+
+def test_whole_numbers_of_any_type_are_subset_sizes():
+    ds = data.synthetic(40, 20)
+    assert len(ds.subset(np.int64(20), 10.0).train) == 20
+
+
+def test_a_data_folder_that_is_a_file_is_named(tmp_path):
+    not_a_folder = tmp_path / "data.tar"
+    not_a_folder.write_bytes(b"x")
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=not_a_folder)
+    assert str(not_a_folder) in str(info.value) and "RG_DATA_DIR" in str(info.value)
+    assert not_a_folder.read_bytes() == b"x"
+
+
+def make_read_only(folder, monkeypatch):
+    """Make `folder` unwritable: by chmod where that works (not as root); otherwise saving
+    raises PermissionError as a read-only folder would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return
+
+    def refuse(obj, f, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(f))
+
+    monkeypatch.setattr(torch, "save", refuse)
+
+
+def test_a_read_only_cache_folder_warns_and_returns_the_data(image_tree, monkeypatch):
+    root, written = image_tree
+    cache_dir = root / "cache"
+    make_read_only(cache_dir, monkeypatch)
+    try:
+        with pytest.warns(data.CacheWarning, match="Cannot write the cache") as record:
+            ds = data.load("cifar10", root=root)
+    finally:
+        cache_dir.chmod(0o755)
+    message = cache_warnings(record)[0]
+    assert str(cache_dir / "cifar10-imagefolder.pt") in message and "RG_DATA_DIR" in message
+    assert pairs(ds.train.images.numpy(), ds.train.labels) == pairs(*written["train"])
+    assert list(cache_dir.iterdir()) == []  # no cache, no temporary file
+
+
+def test_dangling_and_looping_links_are_named(image_tree):
+    root, _ = image_tree
+    ghost = root / "cifar10" / "train" / "cat" / "ghost.jpg"
+    ghost.symlink_to(root / "nowhere.jpg")
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(ghost) in str(info.value) and "link" in str(info.value)
+    ghost.unlink()
+    loop = root / "cifar10" / "test" / "dog" / "loop.png"
+    loop.symlink_to(loop)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(loop) in str(info.value) and "link" in str(info.value)
+    assert_no_cache_written(root)
+
+
+def test_an_unreadable_class_folder_is_named(image_tree, monkeypatch):
+    root, _ = image_tree
+    folder = root / "cifar10" / "train" / "bird"
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):  # chmod 000 does not stop root, so refuse as the system would
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(DataError) as info:
+        data.load("cifar10", root=root)
+    assert str(folder) in str(info.value) and "readable" in str(info.value)
+    assert_no_cache_written(root)
+
+
+def test_a_temporary_file_of_a_killed_load_is_removed(image_tree):
+    root, _ = image_tree
+    cache = root / "cache" / "cifar10-imagefolder.pt"
+    cache.parent.mkdir()
+    dead = cache.parent / "cifar10-imagefolder.4194399.tmp"  # above Linux's largest pid
+    dead.write_bytes(b"half a cache")
+    mine = cache.parent / f"cifar10-imagefolder.{os.getppid()}.tmp"  # a live process's
+    mine.write_bytes(b"being written")
+    data.load("cifar10", root=root)
+    assert not dead.exists()
+    assert mine.exists()
+    assert cache.exists()
+
+
+def test_an_interrupted_cache_write_leaves_no_temporary_file(image_tree, monkeypatch):
+    root, _ = image_tree
+    real_save = torch.save
+
+    def interrupted(obj, f, *args, **kwargs):
+        Path(f).write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.load("cifar10", root=root)
+    assert list((root / "cache").iterdir()) == []
+    monkeypatch.setattr(torch, "save", real_save)
+    assert "cached" not in data.load("cifar10", root=root).source
+    assert (root / "cache" / "cifar10-imagefolder.pt").exists()

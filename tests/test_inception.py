@@ -181,3 +181,22 @@ def test_googlenet_literal_rows_are_table1s_widths():
 def test_a_naive_module_has_no_reductions_to_read_back():
     naive = I.Inception(192, 64, 96, 128, 16, 32, 32, naive=True)
     assert naive.table1_widths() == (64, None, 128, None, 32, None)
+
+
+@pytest.mark.parametrize("width", [0, -0.25, float("nan"), "0.25", True])
+def test_small_googlenet_refuses_a_width_that_is_not_positive(width):
+    with pytest.raises(ValueError, match="width must be a number > 0.*Table 1") as info:
+        I.SmallGoogLeNet(width)
+    assert "Fix" in str(info.value)
+
+
+@pytest.mark.parametrize("width", [25, float("inf")])
+def test_small_googlenet_refuses_a_width_too_big_for_memory(width):
+    with pytest.raises(ValueError, match="more than 100,000,000 parameters.*at most about 4"):
+        I.SmallGoogLeNet(width)
+
+
+@pytest.mark.parametrize("width", [0.1, 0.25, 1.0])
+def test_small_googlenet_params_by_hand_match_the_net(width):
+    assert I.small_googlenet_params(width) == count_params(I.SmallGoogLeNet(width))
+    assert I.small_googlenet_params(4.0) <= I.MAX_SMALL_PARAMS < I.small_googlenet_params(4.5)

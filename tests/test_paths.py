@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 import reading_group
 from reading_group import paths
 
@@ -43,3 +45,22 @@ def test_package_dir_is_the_package():
     assert paths.package_dir() == Path(reading_group.__file__).resolve().parent
     assert (paths.package_dir() / "__init__.py").is_file()
     assert paths.package_dir() == CHECKOUT / "reading_group"
+
+
+def test_data_dir_expands_the_home_folder_and_strips_spaces(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("RG_DATA_DIR", " ~/cifar ")
+    assert paths.data_dir() == tmp_path / "cifar"
+
+
+def test_data_dir_that_is_a_file_is_named(tmp_path, monkeypatch):
+    from reading_group.data import DataError
+
+    a_file = tmp_path / "cifar.tar.gz"
+    a_file.write_bytes(b"not a folder")
+    monkeypatch.setenv("RG_DATA_DIR", str(a_file))
+    with pytest.raises(DataError) as info:
+        paths.data_dir()
+    message = str(info.value)
+    assert "RG_DATA_DIR" in message and str(a_file) in message and "Fix" in message
+    assert a_file.read_bytes() == b"not a folder"

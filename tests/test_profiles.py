@@ -148,3 +148,52 @@ def test_package_reexports():
     assert rg.settings is profiles.settings
     assert rg.device is profiles.device
     assert rg.seed_everything is profiles.seed_everything
+
+
+def no_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+@pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps"])
+def test_rg_device_naming_a_missing_gpu_is_refused_up_front(monkeypatch, name):
+    no_gpu(monkeypatch)
+    monkeypatch.setenv("RG_DEVICE", name)
+    with pytest.raises(profiles.DeviceError) as info:
+        profiles.device()
+    message = str(info.value)
+    assert f"RG_DEVICE={name!r}" in message and "has: cpu" in message and "Fix" in message
+
+
+@pytest.mark.parametrize("name", ["gpu", "cuda0", "CPU", "cuda:x"])
+def test_a_misspelt_rg_device_is_refused(monkeypatch, name):
+    no_gpu(monkeypatch)
+    monkeypatch.setenv("RG_DEVICE", name)
+    with pytest.raises(ValueError) as info:
+        profiles.device()
+    assert f"RG_DEVICE={name!r}" in str(info.value) and "not a device name" in str(info.value)
+
+
+def test_a_gpu_index_beyond_the_count_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv("RG_DEVICE", "cuda:2")
+    with pytest.raises(profiles.DeviceError, match="there are 2.*cuda:0, cuda:1"):
+        profiles.device()
+    monkeypatch.setenv("RG_DEVICE", "cuda:1")
+    assert profiles.device() == torch.device("cuda:1")
+
+
+def test_a_device_argument_is_checked_and_named(monkeypatch):
+    no_gpu(monkeypatch)
+    with pytest.raises(profiles.DeviceError, match="device='cuda'"):
+        profiles.device("cuda")
+
+
+def test_rg_device_with_spaces_or_blank(monkeypatch):
+    monkeypatch.setenv("RG_DEVICE", "  cpu \n")
+    assert profiles.device() == torch.device("cpu")
+    no_gpu(monkeypatch)
+    monkeypatch.setenv("RG_DEVICE", "   ")
+    assert profiles.device() == torch.device("cpu")

@@ -493,3 +493,54 @@ def test_fit_refuses_zero_epochs():
     tr, _ = batch_pair()
     with pytest.raises(ValueError, match="epochs must be at least 1"):
         train.fit(mlp(), tr, epochs=0, device="cpu", progress=False)
+
+
+def batches_with_a_nan(at=4, n_batches=3):
+    """Three batches an epoch, an epoch being one pass; the `at`-th step (1-based, counted
+    over the epochs) holds a NaN pixel."""
+    clean = fixed_batches(n_batches)
+
+    class Passes:
+        def __init__(self):
+            self.step = 0
+
+        def __len__(self):
+            return n_batches
+
+        def __iter__(self):
+            for x, y in clean:
+                self.step += 1
+                if self.step == at:
+                    x = x.clone()
+                    x[0, 0, 0, 0] = float("nan")
+                yield x, y
+
+    return Passes()
+
+
+@pytest.mark.parametrize("device", [
+    "cpu",
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(),
+                                                  reason="the GPU path needs a GPU")),
+])
+def test_a_nan_loss_stops_training_naming_the_step_epoch_and_label(device):
+    torch.manual_seed(0)
+    model = mlp(dropout=0.0)
+    with pytest.raises(train.NonFiniteLossError) as info:
+        train.fit(model, batches_with_a_nan(at=5), epochs=3, device=device, label="tiny MLP",
+                  progress=False)
+    message = str(info.value)
+    assert "step 5" in message and "batch 2 of epoch 2" in message
+    assert "'tiny MLP'" in message and "nan" in message and "lr" in message
+    assert isinstance(info.value, FloatingPointError)
+    if device == "cpu":  # stopped before the bad step's update: the weights are still finite
+        assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_an_infinite_loss_names_the_model_class_without_a_label():
+    model = mlp(dropout=0.0)
+    with torch.no_grad():
+        model[-1].bias[0] = float("inf")
+    with pytest.raises(train.NonFiniteLossError, match="Sequential.*step 1 .batch 1 of epoch 1"):
+        train.fit(model, fixed_batches(), epochs=1, device="cpu", progress=False)
+

@@ -113,20 +113,19 @@ def table(stem: str, rows: list[Row], threads: int) -> Table:
 @contextlib.contextmanager
 def environment(**values: str | None):
     """`os.environ` with `values` set (None: removed), restored afterwards."""
+    def apply(settings):
+        for k, v in settings.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
     saved = {k: os.environ.get(k) for k in values}
     try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        apply(values)
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        apply(saved)
 
 
 def rerun(notebook: Path, threads: int, out: Path,
