@@ -29,3 +29,17 @@ def test_ci_installs_chromium_and_requires_the_browser_tests():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install -y chromium" in ci
     assert "export RG_BROWSER=require" in ci
+
+
+def test_jupyterlab_rise_is_installed_and_enabled_in_jupyterlab():
+    """`make lab` offers live slides (README, "Presenting live"): the extension must be one
+    that JupyterLab lists as enabled, not only a package on disk."""
+    import subprocess
+    import sys
+
+    jupyter = Path(sys.executable).parent / "jupyter"
+    listing = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True,
+                             text=True, timeout=120)
+    text = listing.stdout + listing.stderr
+    line = next((row for row in text.splitlines() if "jupyterlab-rise" in row), "")
+    assert "enabled" in line and "OK" in line, f"jupyterlab-rise not enabled:\n{text}"
